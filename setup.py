@@ -1,0 +1,48 @@
+"""Build the C engine ``pympler._core``.
+
+Everything else lives in pyproject.toml.  Build modes (environment variable
+``PYMPLER_BUILD``):
+
+* ``release`` (default): ``-O2``.
+* ``debug``: ``-O0 -g -UNDEBUG``, enables the engine's consistency checks.
+* ``asan``: ``debug`` plus ``-fsanitize=address,undefined``.
+* ``werror``: release flags plus ``-Wall -Wextra -Werror``.
+"""
+import os
+from glob import glob
+
+from setuptools import Extension, setup
+
+mode = os.environ.get("PYMPLER_BUILD", "release")
+cflags = ["-std=c99", "-Wall", "-Wextra", "-Wno-unused-parameter",
+          "-Wno-missing-field-initializers", "-Wno-cast-function-type"]
+ldflags = []
+macros = []
+if mode == "release":
+    cflags += ["-O2"]
+elif mode == "werror":
+    cflags += ["-O2", "-Werror"]
+elif mode in ("debug", "asan"):
+    cflags += ["-O0", "-g", "-UNDEBUG"]
+    macros += [("PYM_DEBUG", "1")]
+    if mode == "asan":
+        san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer",
+               "-fno-sanitize-recover=undefined"]
+        cflags += san
+        ldflags += san
+else:
+    raise SystemExit("PYMPLER_BUILD must be release, debug, asan or werror, not %r" % mode)
+
+setup(
+    ext_modules=[
+        Extension(
+            "pympler._core",
+            sources=sorted(glob("src/core/*.c")),
+            depends=sorted(glob("src/core/*.h")),
+            include_dirs=["src/core"],
+            define_macros=macros,
+            extra_compile_args=cflags,
+            extra_link_args=ldflags,
+        )
+    ],
+)

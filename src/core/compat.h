@@ -1,0 +1,333 @@
+/* compat.h -- every CPython-version difference the engine depends on.
+ *
+ * This is the only file that tests PY_VERSION_HEX.  Everything else tests
+ * the named feature macros below, or calls the small inline accessors that
+ * hide a layout difference.  Layouts of internal CPython structures that the
+ * engine reads (never writes) are mirrored here, each with the version it
+ * was copied from; see docs/internals.md, "Per-version notes".
+ */
+#ifndef PYM_COMPAT_H
+#define PYM_COMPAT_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>   /* PyMemberDef, T_OBJECT, T_OBJECT_EX */
+#include <stdint.h>
+#include <frameobject.h>  /* PyFrame_Type, PyFrameObject (3.9/3.10) */
+
+#if PY_VERSION_HEX < 0x03090000
+#  error "pympler needs CPython 3.9 or newer"
+#endif
+
+/* The GC header (PyGC_Head, internal since 3.8) is two words in 3.9-3.13,
+ * debug builds included. */
+#define PYM_GC_HEAD_SIZE (2 * sizeof(void *))
+
+/* 3.10: Py_NewRef / Py_XNewRef. */
+#if PY_VERSION_HEX < 0x030A0000
+static inline PyObject *pym_newref(PyObject *o) { Py_INCREF(o); return o; }
+#  define Py_NewRef(o) pym_newref((PyObject *)(o))
+#  define Py_IsNone(o) ((o) == Py_None)
+#endif
+
+/* 3.10: PyModule_AddObjectRef (does not steal, unlike PyModule_AddObject). */
+#if PY_VERSION_HEX < 0x030A0000
+static inline int
+PyModule_AddObjectRef(PyObject *mod, const char *name, PyObject *value)
+{
+    int res;
+    Py_XINCREF(value);
+    res = PyModule_AddObject(mod, name, value);
+    if (res < 0) {
+        Py_XDECREF(value);
+    }
+    return res;
+}
+#endif
+
+/* 3.11: managed dicts.  The instance dict, or its not-yet-materialised
+ * values array, hangs off a pre-header in front of the object.  The flag is
+ * public from 3.12; in 3.11 it is bit 4, as in Include/object.h of 3.12. */
+#if PY_VERSION_HEX >= 0x030B0000
+#  define PYM_HAS_MANAGED_DICT 1
+#  ifndef Py_TPFLAGS_MANAGED_DICT
+#    define Py_TPFLAGS_MANAGED_DICT (1UL << 4)
+#  endif
+#endif
+
+/* 3.11: sys.getsizeof adds the pre-header of the object's type
+ * (_PyType_PreHeaderSize: GC header plus the managed-dict words) instead of
+ * the GC header of GC objects.  3.12 adds the managed weakref word to the
+ * pre-header.  3.13 again adds nothing for static type objects. */
+#if PY_VERSION_HEX >= 0x030B0000
+#  define PYM_GETSIZEOF_COUNTS_PREHEADER 1
+#endif
+#if PY_VERSION_HEX >= 0x030C0000
+#  ifndef Py_TPFLAGS_MANAGED_WEAKREF
+#    define Py_TPFLAGS_MANAGED_WEAKREF (1UL << 3)
+#  endif
+#  define PYM_TPFLAGS_PREHEADER (Py_TPFLAGS_MANAGED_DICT | Py_TPFLAGS_MANAGED_WEAKREF)
+#elif defined(PYM_HAS_MANAGED_DICT)
+#  define PYM_TPFLAGS_PREHEADER Py_TPFLAGS_MANAGED_DICT
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+#  define PYM_GETSIZEOF_STATIC_TYPES_BARE 1
+#endif
+
+/* 3.12: PEP 683 immortal objects; refcounts of these are meaningless. */
+#if PY_VERSION_HEX >= 0x030C0000
+#  define PYM_HAS_IMMORTAL 1
+#endif
+
+/* 3.12: ints store a tag word (digit count << 3 | sign) instead of ob_size. */
+#if PY_VERSION_HEX >= 0x030C0000
+#  define PYM_HAS_LONG_TAG 1
+#endif
+
+/* 3.13: attribute values of plain instances live inline after the object
+ * (Py_TPFLAGS_INLINE_VALUES, bit 2). */
+#if PY_VERSION_HEX >= 0x030D0000
+#  define PYM_HAS_INLINE_VALUES 1
+#  ifndef Py_TPFLAGS_INLINE_VALUES
+#    define Py_TPFLAGS_INLINE_VALUES (1UL << 2)
+#  endif
+#endif
+
+/* 3.12: PyWeakref_GetObject is deprecated from 3.13; we read the struct. */
+#if PY_VERSION_HEX >= 0x030D0000
+#  define PYM_WEAKREF_OBJECT(wr) (((PyWeakReference *)(wr))->wr_object)
+#else
+#  define PYM_WEAKREF_OBJECT(wr) (((PyWeakReference *)(wr))->wr_object)
+#endif
+
+/* 3.9-3.12 export _PyType_Lookup (borrowed, no side effects, uses the
+ * method cache); 3.13 still exports it.  Declared here for clarity. */
+PyAPI_FUNC(PyObject *) _PyType_Lookup(PyTypeObject *, PyObject *);
+
+/* 3.13: PyObject_GC_IsTracked is public since 3.9, fine everywhere. */
+
+/* ---- mirrored internal layouts (read only) ---------------------------- */
+
+#ifdef PYM_HAS_MANAGED_DICT
+/* struct _dictkeysobject, Include/internal/pycore_dict.h, identical in
+ * 3.11.7, 3.12.1 and 3.13.0 (non-free-threaded builds). */
+typedef struct {
+    Py_ssize_t dk_refcnt;
+    uint8_t dk_log2_size;
+    uint8_t dk_log2_index_bytes;
+    uint8_t dk_kind;
+    uint32_t dk_version;
+    Py_ssize_t dk_usable;
+    Py_ssize_t dk_nentries;
+    char dk_indices[];
+} PymDictKeys;
+
+/* PyDictUnicodeEntry, same header, same versions. */
+typedef struct {
+    PyObject *me_key;
+    PyObject *me_value;
+} PymDictUnicodeEntry;
+
+#define PYM_DICT_KEYS_SPLIT 2
+
+static inline PymDictUnicodeEntry *
+pym_dictkeys_unicode_entries(PymDictKeys *dk)
+{
+    return (PymDictUnicodeEntry *)(dk->dk_indices + ((size_t)1 << dk->dk_log2_index_bytes));
+}
+
+/* Shared keys of a heap type (ht_cached_keys), or NULL. */
+static inline PymDictKeys *
+pym_type_cached_keys(PyTypeObject *tp)
+{
+    if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        return NULL;
+    }
+    return (PymDictKeys *)((PyHeapTypeObject *)tp)->ht_cached_keys;
+}
+#endif /* PYM_HAS_MANAGED_DICT */
+
+/* Where an instance keeps its attributes, as read by pym_instance_attrs().
+ *   dict:     the materialised __dict__ (borrowed) or NULL;
+ *   values:   the values array when no dict exists (or, 3.13, the inline
+ *             values when they are still valid), or NULL;
+ *   capacity: number of slots in values;
+ *   storage:  bytes of the values array that belong to the instance but are
+ *             not reported by sys.getsizeof: 3.11/3.12 the separately
+ *             allocated array (prefix included), 3.13 the inline values. */
+typedef struct {
+    PyObject *dict;
+    PyObject **values;
+    Py_ssize_t capacity;
+    Py_ssize_t storage;
+} PymInstanceAttrs;
+
+/* Fill *a for obj without creating anything; never runs Python code. */
+static inline void
+pym_instance_attrs(PyObject *obj, PymInstanceAttrs *a)
+{
+    PyTypeObject *tp = Py_TYPE(obj);
+    a->dict = NULL;
+    a->values = NULL;
+    a->capacity = 0;
+    a->storage = 0;
+#if defined(PYM_HAS_INLINE_VALUES)
+    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
+        /* 3.13: PyManagedDictPointer at offset -3 words; inline values
+         * directly after the PyObject header. */
+        a->dict = ((PyObject **)obj)[-3];
+        if (tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) {
+            uint8_t *v = (uint8_t *)obj + tp->tp_basicsize;
+            Py_ssize_t cap = v[0];          /* capacity */
+            size_t prefix = ((size_t)cap + 7) & ~(size_t)7;
+            a->storage = (Py_ssize_t)(prefix + (cap + 1) * sizeof(PyObject *));
+            if (a->dict == NULL && v[3] /* valid */) {
+                a->values = (PyObject **)(v + 8);
+                a->capacity = cap;
+            }
+        }
+        return;
+    }
+#elif PY_VERSION_HEX >= 0x030C0000
+    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
+        /* 3.12: PyDictOrValues at offset -3 words; values tagged by bit 0. */
+        char *dorv = ((char **)obj)[-3];
+        if (((uintptr_t)dorv) & 1) {
+            PymDictKeys *keys = pym_type_cached_keys(tp);
+            a->values = (PyObject **)(dorv + 1);
+            if (keys != NULL) {
+                a->capacity = keys->dk_usable + keys->dk_nentries;
+            }
+            a->storage = ((uint8_t *)a->values)[-1] + a->capacity * (Py_ssize_t)sizeof(PyObject *);
+        }
+        else {
+            a->dict = (PyObject *)dorv;
+        }
+        return;
+    }
+#elif defined(PYM_HAS_MANAGED_DICT)
+    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
+        /* 3.11: dict at offset -3 words, values array at -4 words. */
+        a->dict = ((PyObject **)obj)[-3];
+        if (a->dict == NULL) {
+            PyObject **values = ((PyObject ***)obj)[-4];
+            if (values != NULL) {
+                PymDictKeys *keys = pym_type_cached_keys(tp);
+                a->values = values;
+                if (keys != NULL) {
+                    a->capacity = keys->dk_usable + keys->dk_nentries;
+                }
+                a->storage = ((uint8_t *)values)[-1] + a->capacity * (Py_ssize_t)sizeof(PyObject *);
+            }
+        }
+        return;
+    }
+#endif
+    if (tp->tp_dictoffset != 0) {
+        /* Classic dict slot.  A negative offset counts from the end of a
+         * variable-size object (e.g. subclasses of int or tuple). */
+        Py_ssize_t off = tp->tp_dictoffset;
+        if (off < 0) {
+            Py_ssize_t tsize = Py_SIZE(obj);
+            size_t size;
+            if (tsize < 0) {
+                tsize = -tsize;
+            }
+            size = (size_t)tp->tp_basicsize + (size_t)tsize * (size_t)tp->tp_itemsize;
+            size = (size + sizeof(void *) - 1) & ~(sizeof(void *) - 1);
+            off += (Py_ssize_t)size;
+        }
+        if (off > 0) {
+            a->dict = *(PyObject **)((char *)obj + off);
+        }
+    }
+}
+
+/* Key object of values slot i of an instance's shared keys (borrowed), or
+ * NULL.  Only meaningful when pym_instance_attrs() returned values. */
+static inline PyObject *
+pym_instance_value_key(PyObject *obj, Py_ssize_t i)
+{
+#ifdef PYM_HAS_MANAGED_DICT
+    PymDictKeys *keys = pym_type_cached_keys(Py_TYPE(obj));
+    if (keys == NULL || keys->dk_kind != PYM_DICT_KEYS_SPLIT || i >= keys->dk_nentries) {
+        return NULL;
+    }
+    return pym_dictkeys_unicode_entries(keys)[i].me_key;
+#else
+    (void)obj;
+    (void)i;
+    return NULL;
+#endif
+}
+
+/* The header sys.getsizeof adds to __sizeof__ (Python/sysmodule.c,
+ * _PySys_GetSizeOf): 3.9/3.10 add the GC header when the object itself is
+ * GC (PyObject_IS_GC, so static types get none); 3.11+ the pre-header of the
+ * object's type; 3.13 nothing for static type objects. */
+static inline Py_ssize_t
+pym_getsizeof_header(PyObject *o)
+{
+#ifdef PYM_GETSIZEOF_COUNTS_PREHEADER
+    PyTypeObject *tp = Py_TYPE(o);
+    Py_ssize_t pre;
+#  ifdef PYM_GETSIZEOF_STATIC_TYPES_BARE
+    if (PyType_CheckExact(o) && !PyType_HasFeature((PyTypeObject *)o, Py_TPFLAGS_HEAPTYPE)) {
+        return 0;
+    }
+#  endif
+    pre = PyType_IS_GC(tp) ? (Py_ssize_t)PYM_GC_HEAD_SIZE : 0;
+    if (tp->tp_flags & PYM_TPFLAGS_PREHEADER) {
+        pre += 2 * (Py_ssize_t)sizeof(PyObject *);
+    }
+    return pre;
+#else
+    return PyObject_IS_GC(o) ? (Py_ssize_t)PYM_GC_HEAD_SIZE : 0;
+#endif
+}
+
+/* int.__sizeof__: header plus 30-bit digits (at least one from 3.11). */
+static inline Py_ssize_t
+pym_long_sizeof(PyObject *o)
+{
+#ifdef PYM_HAS_LONG_TAG
+    /* 3.12+: lv_tag follows the PyObject header; digits = tag >> 3. */
+    uintptr_t tag = *(uintptr_t *)((char *)o + sizeof(PyObject));
+    Py_ssize_t nd = (Py_ssize_t)(tag >> 3);
+    if (nd < 1) {
+        nd = 1;
+    }
+    return (Py_ssize_t)(sizeof(PyObject) + sizeof(uintptr_t)) + nd * 4;
+#else
+    Py_ssize_t n = Py_SIZE(o);
+    if (n < 0) {
+        n = -n;
+    }
+#  if PY_VERSION_HEX >= 0x030B0000
+    /* 3.11: int.__sizeof__ counts at least one digit, 0 included. */
+    if (n < 1) {
+        n = 1;
+    }
+#  endif
+    return (Py_ssize_t)offsetof(PyVarObject, ob_size) + (Py_ssize_t)sizeof(Py_ssize_t) + n * 4;
+#endif
+}
+
+/* Field layout of property objects (Objects/descrobject.c): get, set, del,
+ * doc are the first four pointers after the header in 3.9 through 3.13. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *prop_get;
+    PyObject *prop_set;
+    PyObject *prop_del;
+    PyObject *prop_doc;
+} PymPropertyObject;
+
+/* classmethod / staticmethod (Objects/funcobject.c), 3.9 through 3.13. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *cm_callable;
+    PyObject *cm_dict;
+} PymClassMethodObject;
+
+#endif /* PYM_COMPAT_H */

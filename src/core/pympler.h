@@ -1,0 +1,209 @@
+/* pympler.h -- private header of the pympler._core extension.
+ *
+ * Conventions (stated once, repeated in a line above each function):
+ *   - PyObject * results are new references, or NULL with an exception set;
+ *   - int results are 0 on success and -1 with an exception set; a lookup
+ *     that can also "not find" returns 1 / 0 / -1;
+ *   - every exported C symbol starts with pym_, macros with PYM_, types with
+ *     Pym.
+ * All engine state is owned by objects (PymSizerObject) or by the module
+ * state (PymState); there is no mutable static data, so threads and
+ * re-entrant calls never share a sizer.  The GIL protects everything.
+ */
+#ifndef PYM_PYMPLER_H
+#define PYM_PYMPLER_H
+
+#include "compat.h"
+
+#ifdef PYM_DEBUG
+#  define PYM_ASSERT(x) assert(x)
+#else
+#  define PYM_ASSERT(x) ((void)0)
+#endif
+
+/* ---- module state (module.c) ------------------------------------------ */
+
+typedef struct {
+    PyTypeObject *sizer_type;          /* pympler._core.Sizer */
+    PyObject *str_sizeof;              /* "__sizeof__" (interned) */
+    PyObject *str_items;               /* "items" */
+    PyObject *str_module;              /* "__module__" */
+    PyObject *str_doc;                 /* "__doc__" */
+    PyObject *str_slots;               /* "__slots__" */
+    PyObject *str_weakref;             /* "__weakref__" */
+    PyObject *str_K;                   /* "K" */
+    PyObject *str_V;                   /* "V" */
+    PyCFunction object_sizeof;         /* object.__sizeof__'s C function */
+    destructor subtype_dealloc;        /* tp_dealloc of classes made by `class` */
+} PymState;
+
+PymState *pym_state_from_module(PyObject *module);
+
+/* ---- idset.c: "already seen" sets ------------------------------------- */
+
+/* A set of object addresses keyed by 4 KiB page.  Each page record holds
+ * two bitmaps of 16-byte granules: SEEN and AGAIN (seen twice or more).
+ * No two live objects share a granule, so a bit names one object. */
+typedef struct PymPage PymPage;
+
+typedef struct {
+    PymPage *s_pages;        /* open-addressing table, s_mask + 1 records */
+    size_t s_mask;
+    size_t s_used;           /* records in use */
+    PymPage *s_last;         /* one-entry cache of the last page hit */
+} PymIdSet;
+
+void pym_idset_init(PymIdSet *s);
+void pym_idset_clear(PymIdSet *s);
+/* Mark p as seen.  Returns 0 if p was new, 1 if it had been seen once
+ * before (now marked AGAIN), 2 if seen twice or more, -1 on memory error
+ * (exception set). */
+int pym_idset_add(PymIdSet *s, const void *p);
+/* 1 if p is in the set, 0 if not. */
+int pym_idset_contains(const PymIdSet *s, const void *p);
+/* Bytes of memory the set holds. */
+size_t pym_idset_memory(const PymIdSet *s);
+
+/* A small open-addressing map pointer -> Py_ssize_t, for the few objects
+ * with a special state (positional arguments, excluded objects). */
+typedef struct {
+    uintptr_t *m_keys;
+    Py_ssize_t *m_vals;
+    size_t m_mask;
+    size_t m_used;
+} PymPtrMap;
+
+void pym_ptrmap_init(PymPtrMap *m);
+void pym_ptrmap_clear(PymPtrMap *m);
+/* Pointer to the value slot of p, or NULL if absent. */
+Py_ssize_t *pym_ptrmap_get(const PymPtrMap *m, const void *p);
+/* Insert p with value v if absent.  Returns 1 if inserted, 0 if present,
+ * -1 on memory error (exception set). */
+int pym_ptrmap_setdefault(PymPtrMap *m, const void *p, Py_ssize_t v);
+
+/* ---- sizing.c: size of one object ------------------------------------ */
+
+/* How a type's __sizeof__ is resolved, cached per type by the sizer. */
+enum {
+    PYM_SIZEOF_FAST = 0,     /* builtin computed in C, no call */
+    PYM_SIZEOF_OBJECT,       /* object.__sizeof__: basic + items */
+    PYM_SIZEOF_CMETHOD,      /* a C __sizeof__ method, called directly */
+    PYM_SIZEOF_PYTHON,       /* a Python function on the class: called */
+    PYM_SIZEOF_NONE          /* anything else (None, a mock's proxy, ...) */
+};
+
+/* Classify how the __sizeof__ of type tp is obtained; *func receives a
+ * borrowed pointer to the looked-up attribute (may be NULL). */
+int pym_sizing_resolve(PymState *st, PyTypeObject *tp, PyObject **func);
+
+/* sys.getsizeof(o) computed without creating objects for builtins.
+ * Returns the size, or -1 when the object's __sizeof__ failed (no
+ * exception is left set; the caller counts it as missed). */
+Py_ssize_t pym_sizing_getsizeof(PymState *st, PyObject *o);
+/* Same, with the resolution precomputed by pym_sizing_resolve. */
+Py_ssize_t pym_sizing_getsizeof_with(PymState *st, PyObject *o, int how, PyObject *func);
+/* The basic size of the model: __basicsize__ plus the header getsizeof
+ * would add. */
+Py_ssize_t pym_sizing_basic(PyObject *o);
+
+/* ---- sizer.c: the deep sizer (Sizer type) ----------------------------- */
+
+int pym_sizer_init(PyObject *module, PymState *st);
+
+/* ---- referents.c: what the sizer follows ------------------------------ */
+
+/* One referent produced by a cursor.  name_kind tells how to name it. */
+enum {
+    PYM_NAME_NONE = 0,       /* unnamed (list item, ...) */
+    PYM_NAME_CSTR,           /* n_cstr, a static C string */
+    PYM_NAME_KEY,            /* "[K] str(n_key)" */
+    PYM_NAME_VALUE,          /* "[V] str(n_key): repr(obj)" */
+    PYM_NAME_MEMBER          /* n_cstr is a member (slot) name */
+};
+
+typedef struct {
+    PyObject *r_obj;         /* strong */
+    PyObject *r_key;         /* strong or NULL (for KEY/VALUE names) */
+    const char *r_cstr;
+    int r_kind;
+} PymRef;
+
+/* A growable array of PymRef with strong references. */
+typedef struct {
+    PymRef *a_items;
+    Py_ssize_t a_len;
+    Py_ssize_t a_cap;
+    Py_ssize_t a_pos;        /* iteration position */
+} PymRefArray;
+
+int pym_refarray_append(PymRefArray *a, PyObject *obj, PyObject *key,
+                        const char *cstr, int kind);
+void pym_refarray_free(PymRefArray *a);
+
+/* ---- typeinfo.c: per-type classification ------------------------------ */
+
+/* Cursor kinds: how the referents of an object are enumerated. */
+enum {
+    PYM_K_LEAF = 0,      /* no referents */
+    PYM_K_LIST,          /* list items */
+    PYM_K_TUPLE,         /* tuple items */
+    PYM_K_DICT,          /* dict keys and values (of f_aux if set) */
+    PYM_K_SET,           /* set items */
+    PYM_K_INSTANCE,      /* __dict__, __class__, slots, then base items */
+    PYM_K_VALUES,        /* un-materialised instance attribute values */
+    PYM_K_ARRAY,         /* referents collected up front into a PymRefArray */
+    PYM_K_MODULE         /* a module: its dict items when given directly */
+};
+
+/* How PYM_K_ARRAY referents are collected (t_special). */
+enum {
+    PYM_S_NONE = 0,
+    PYM_S_TYPE, PYM_S_FUNCTION, PYM_S_METHOD, PYM_S_CLASSMETHOD, PYM_S_CODE,
+    PYM_S_CELL, PYM_S_GENERATOR, PYM_S_FRAME, PYM_S_EXCEPTION, PYM_S_TRACEBACK,
+    PYM_S_WEAKREF, PYM_S_PROPERTY, PYM_S_DOCONLY, PYM_S_STRUCTSEQ,
+    PYM_S_DICTLIKE, PYM_S_TRAVERSE
+};
+
+/* Type flags (t_flags). */
+#define PYM_T_CODE_ONLY   0x01   /* contributes 0 unless code=True */
+#define PYM_T_IGNORED     0x02   /* contributes 0 unless ignored=False */
+#define PYM_T_FRAME       0x04   /* frame: ignored unless frames=True */
+#define PYM_T_TYPEOBJ     0x08   /* instances are classes: check per object */
+
+typedef struct {
+    PyTypeObject *t_type;        /* strong */
+    PyObject *t_sizeof_func;     /* strong or NULL */
+    int t_sizeof_how;            /* PYM_SIZEOF_* */
+    int t_kind;                  /* PYM_K_* */
+    int t_special;               /* PYM_S_* for PYM_K_ARRAY */
+    int t_base_kind;             /* items of a builtin base, for instances */
+    unsigned t_flags;            /* PYM_T_* */
+    Py_ssize_t t_nslots;
+    Py_ssize_t *t_slot_offsets;  /* PyMem_Raw */
+    const char **t_slot_names;   /* borrowed from the types' PyMemberDefs */
+} PymTypeInfo;
+
+/* The per-sizer cache of PymTypeInfo, keyed by type. */
+typedef struct {
+    PymPtrMap c_index;           /* type -> index into c_items */
+    PymTypeInfo *c_items;
+    Py_ssize_t c_len;
+    Py_ssize_t c_cap;
+} PymTypeCache;
+
+void pym_typecache_init(PymTypeCache *c);
+void pym_typecache_clear(PymTypeCache *c);
+/* Info for tp, computed on first use.  infer / dictlike select dict-like
+ * treatment.  Borrowed pointer valid until the cache grows or is cleared;
+ * NULL with an exception set on error. */
+PymTypeInfo *pym_typecache_get(PymState *st, PymTypeCache *c, PyTypeObject *tp,
+                               int infer, PyObject *dictlike);
+/* 1 if the class object o counts as ignored (defined in builtins, types or
+ * pympler.asizeof), else 0.  Never fails. */
+int pym_type_is_ignored(PymState *st, PyTypeObject *o);
+
+/* ---- heap.c: live-object enumeration and summaries -------------------- */
+
+int pym_heap_init(PyObject *module, PymState *st);
+
+#endif /* PYM_PYMPLER_H */

@@ -1,0 +1,404 @@
+/* typeinfo.c -- classify a type once: how to size its instances, which
+ * referents to follow, whether they are code-only or ignored.
+ *
+ * The sizer keeps one PymTypeCache per top-level call (so a class changed
+ * between calls is re-read), holding a strong reference to each type and to
+ * its looked-up __sizeof__, so neither can vanish while the walk uses them.
+ * Classification reads type structures and looks attributes up on types
+ * with _PyType_Lookup only: it never touches instances and runs no Python
+ * code.  Rules: docs/sizing.md; Python interface: none (sizer.c).
+ */
+#include "pympler.h"
+
+#include <string.h>   /* strchr, strcmp */
+
+void
+pym_typecache_init(PymTypeCache *c)
+{
+    pym_ptrmap_init(&c->c_index);
+    c->c_items = NULL;
+    c->c_len = 0;
+    c->c_cap = 0;
+}
+
+void
+pym_typecache_clear(PymTypeCache *c)
+{
+    Py_ssize_t i;
+    for (i = 0; i < c->c_len; i++) {
+        PymTypeInfo *t = &c->c_items[i];
+        Py_CLEAR(t->t_type);
+        Py_CLEAR(t->t_sizeof_func);
+        PyMem_RawFree(t->t_slot_offsets);
+        PyMem_RawFree((void *)t->t_slot_names);
+    }
+    PyMem_RawFree(c->c_items);
+    pym_ptrmap_clear(&c->c_index);
+    pym_typecache_init(c);
+}
+
+static int
+is_python_class(PymState *st, PyTypeObject *tp)
+{
+    return (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && tp->tp_dealloc == st->subtype_dealloc;
+}
+
+/* Kind of the items of a builtin container type tp, or -1. */
+static int
+container_kind(PyTypeObject *tp)
+{
+    if (PyType_IsSubtype(tp, &PyDict_Type)) {
+        return PYM_K_DICT;
+    }
+    if (PyType_IsSubtype(tp, &PyList_Type)) {
+        return PYM_K_LIST;
+    }
+    if (PyType_IsSubtype(tp, &PyTuple_Type)) {
+        return PYM_K_TUPLE;
+    }
+    if (PyType_IsSubtype(tp, &PySet_Type) || PyType_IsSubtype(tp, &PyFrozenSet_Type)) {
+        return PYM_K_SET;
+    }
+    return -1;
+}
+
+/* A struct sequence (os.stat_result, ...): a tuple subtype whose object
+ * members are stored in the tuple's item array. */
+static int
+is_structseq(PyTypeObject *tp)
+{
+    PyMemberDef *m;
+    if (!PyType_IsSubtype(tp, &PyTuple_Type) || tp->tp_members == NULL) {
+        return 0;
+    }
+    for (m = tp->tp_members; m->name != NULL; m++) {
+        if (m->type == T_OBJECT
+            && m->offset >= (Py_ssize_t)offsetof(PyTupleObject, ob_item)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Callable attribute name on tp (looked up on the type, not instances). */
+static int
+type_has_callable(PyTypeObject *tp, const char *name)
+{
+    PyObject *key = PyUnicode_InternFromString(name);
+    PyObject *f;
+    int res;
+    if (key == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    f = _PyType_Lookup(tp, key);   /* borrowed */
+    res = f != NULL && PyCallable_Check(f);
+    Py_DECREF(key);
+    return res;
+}
+
+static int
+is_dictlike(PyTypeObject *tp, int infer, PyObject *dictlike)
+{
+    if (dictlike != NULL && PyTuple_Check(dictlike)) {
+        Py_ssize_t i;
+        for (i = 0; i < PyTuple_GET_SIZE(dictlike); i++) {
+            if (PyTuple_GET_ITEM(dictlike, i) == (PyObject *)tp) {
+                return 1;
+            }
+        }
+    }
+    if (infer) {
+        static const char *const names[] = {"items", "keys", "values", "__len__", "get",
+                                            "has_key", NULL};
+        const char *const *n;
+        for (n = names; *n != NULL; n++) {
+            if (!type_has_callable(tp, *n)) {
+                return 0;
+            }
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* Collect the __slots__ members declared by tp and its Python bases, most
+ * derived first.  0 / -1. */
+static int
+collect_slots(PymState *st, PyTypeObject *tp, PymTypeInfo *t)
+{
+    PyObject *mro = tp->tp_mro;
+    Py_ssize_t i, n = 0, cap = 0;
+    if (mro == NULL || !PyTuple_Check(mro)) {
+        return 0;
+    }
+    for (i = 0; i < PyTuple_GET_SIZE(mro); i++) {
+        PyTypeObject *b = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+        PyMemberDef *m;
+        if (!PyType_Check(b) || !is_python_class(st, b) || b->tp_members == NULL) {
+            continue;
+        }
+        for (m = b->tp_members; m->name != NULL; m++) {
+            if (m->type != T_OBJECT_EX || (m->flags & READONLY)) {
+                continue;
+            }
+            if (n == cap) {
+                Py_ssize_t ncap = cap ? cap * 2 : 4;
+                Py_ssize_t *offs = (Py_ssize_t *)PyMem_RawRealloc(
+                    t->t_slot_offsets, (size_t)ncap * sizeof(Py_ssize_t));
+                const char **names;
+                if (offs == NULL) {
+                    PyErr_NoMemory();
+                    return -1;
+                }
+                t->t_slot_offsets = offs;
+                names = (const char **)PyMem_RawRealloc(
+                    (void *)t->t_slot_names, (size_t)ncap * sizeof(char *));
+                if (names == NULL) {
+                    PyErr_NoMemory();
+                    return -1;
+                }
+                t->t_slot_names = names;
+                cap = ncap;
+            }
+            t->t_slot_offsets[n] = m->offset;
+            t->t_slot_names[n] = m->name;
+            n++;
+        }
+    }
+    t->t_nslots = n;
+    return 0;
+}
+
+/* Referents of an instance's builtin (solid) base. */
+static int
+base_kind(PymState *st, PyTypeObject *tp)
+{
+    PyTypeObject *b = tp;
+    int k;
+    while (b != NULL && is_python_class(st, b)) {
+        b = b->tp_base;
+    }
+    if (b == NULL || b == &PyBaseObject_Type) {
+        return PYM_K_LEAF;
+    }
+    k = container_kind(b);
+    if (k >= 0) {
+        return k;
+    }
+    if (PyType_IS_GC(b) && b->tp_traverse != NULL) {
+        return PYM_K_ARRAY;   /* visited through b->tp_traverse */
+    }
+    return PYM_K_LEAF;
+}
+
+/* Fill t for tp.  0 / -1. */
+static int
+classify(PymState *st, PyTypeObject *tp, int infer, PyObject *dictlike, PymTypeInfo *t)
+{
+    int k;
+    t->t_kind = PYM_K_LEAF;
+    t->t_special = PYM_S_NONE;
+    t->t_base_kind = PYM_K_LEAF;
+    t->t_flags = 0;
+
+    if (tp == &PyList_Type) {
+        t->t_kind = PYM_K_LIST;
+        return 0;
+    }
+    if (tp == &PyTuple_Type) {
+        t->t_kind = PYM_K_TUPLE;
+        return 0;
+    }
+    if (tp == &PyDict_Type) {
+        t->t_kind = PYM_K_DICT;
+        return 0;
+    }
+    if (tp == &PySet_Type || tp == &PyFrozenSet_Type) {
+        t->t_kind = PYM_K_SET;
+        return 0;
+    }
+    if (tp == &PyLong_Type || tp == &PyUnicode_Type || tp == &PyFloat_Type
+        || tp == &PyBytes_Type || tp == &PyBool_Type || tp == Py_TYPE(Py_None)) {
+        return 0;
+    }
+    if (tp == &PyBaseObject_Type || tp == &PySuper_Type) {
+        t->t_flags = PYM_T_IGNORED;
+        return 0;
+    }
+    if (PyType_IsSubtype(tp, &PyType_Type)) {
+        t->t_kind = PYM_K_ARRAY;
+        t->t_special = PYM_S_TYPE;
+        t->t_flags = PYM_T_CODE_ONLY | PYM_T_TYPEOBJ;
+        return 0;
+    }
+    if (is_python_class(st, tp)) {
+        if (PyType_IsSubtype(tp, (PyTypeObject *)PyExc_BaseException)) {
+            t->t_kind = PYM_K_ARRAY;
+            t->t_special = PYM_S_EXCEPTION;
+            return 0;
+        }
+        if (container_kind(tp) != PYM_K_DICT && is_dictlike(tp, infer, dictlike)) {
+            t->t_kind = PYM_K_ARRAY;
+            t->t_special = PYM_S_DICTLIKE;
+            return 0;
+        }
+        t->t_kind = PYM_K_INSTANCE;
+        t->t_base_kind = base_kind(st, tp);
+        return collect_slots(st, tp, t);
+    }
+    /* C types from here on. */
+    if (is_structseq(tp)) {
+        t->t_kind = PYM_K_ARRAY;
+        t->t_special = PYM_S_STRUCTSEQ;
+        return 0;
+    }
+    k = container_kind(tp);
+    if (k >= 0) {
+        t->t_kind = k;
+        return 0;
+    }
+    if (tp == &PyModule_Type || PyType_IsSubtype(tp, &PyModule_Type)) {
+        t->t_kind = PYM_K_MODULE;
+        return 0;
+    }
+    t->t_kind = PYM_K_ARRAY;
+    if (tp == &PyFunction_Type) {
+        t->t_special = PYM_S_FUNCTION;
+        t->t_flags = PYM_T_CODE_ONLY;
+    }
+    else if (tp == &PyMethod_Type) {
+        t->t_special = PYM_S_METHOD;
+        t->t_flags = PYM_T_CODE_ONLY;
+    }
+    else if (PyType_IsSubtype(tp, &PyClassMethod_Type)
+             || PyType_IsSubtype(tp, &PyStaticMethod_Type)) {
+        t->t_special = PYM_S_CLASSMETHOD;
+        t->t_flags = PYM_T_CODE_ONLY;
+    }
+    else if (tp == &PyCode_Type) {
+        t->t_special = PYM_S_CODE;
+        t->t_flags = PYM_T_CODE_ONLY;
+    }
+    else if (PyType_IsSubtype(tp, &PyCFunction_Type)) {
+        t->t_kind = PYM_K_LEAF;
+        t->t_flags = PYM_T_CODE_ONLY | PYM_T_IGNORED;
+    }
+    else if (tp == &PyCell_Type) {
+        t->t_special = PYM_S_CELL;
+    }
+    else if (tp == &PyGen_Type || tp == &PyCoro_Type || tp == &PyAsyncGen_Type) {
+        t->t_special = PYM_S_GENERATOR;
+    }
+    else if (tp == &PyFrame_Type) {
+        t->t_special = PYM_S_FRAME;
+        t->t_flags = PYM_T_FRAME;
+    }
+    else if (PyType_IsSubtype(tp, (PyTypeObject *)PyExc_BaseException)) {
+        t->t_special = PYM_S_EXCEPTION;
+    }
+    else if (tp == &PyTraceBack_Type) {
+        t->t_special = PYM_S_TRACEBACK;
+    }
+    else if (tp == &_PyWeakref_CallableProxyType) {
+        t->t_special = PYM_S_WEAKREF;
+        t->t_flags = PYM_T_CODE_ONLY;
+    }
+    else if (PyType_IsSubtype(tp, &_PyWeakref_RefType) || tp == &_PyWeakref_ProxyType) {
+        t->t_special = PYM_S_WEAKREF;
+    }
+    else if (PyType_IsSubtype(tp, &PyProperty_Type)) {
+        t->t_special = PYM_S_PROPERTY;
+    }
+    else if (tp == &PyEnum_Type || tp == &PyReversed_Type) {
+        t->t_special = PYM_S_DOCONLY;
+    }
+    else if (is_dictlike(tp, infer, dictlike)) {
+        t->t_special = PYM_S_DICTLIKE;
+    }
+    else if (tp->tp_call != NULL && tp->tp_dictoffset == 0) {
+        /* Other callables that are not class instances: code only. */
+        t->t_special = PyType_IS_GC(tp) && tp->tp_traverse != NULL ? PYM_S_TRAVERSE : PYM_S_NONE;
+        t->t_flags = PYM_T_CODE_ONLY;
+        if (t->t_special == PYM_S_NONE) {
+            t->t_kind = PYM_K_LEAF;
+        }
+    }
+    else if (PyType_IS_GC(tp) && tp->tp_traverse != NULL) {
+        /* C containers (deque, partial, iterators, ...): what the garbage
+         * collector visits. */
+        t->t_special = PYM_S_TRAVERSE;
+    }
+    else {
+        t->t_kind = PYM_K_LEAF;
+    }
+    return 0;
+}
+
+PymTypeInfo *
+pym_typecache_get(PymState *st, PymTypeCache *c, PyTypeObject *tp, int infer, PyObject *dictlike)
+{
+    Py_ssize_t *ix = pym_ptrmap_get(&c->c_index, tp);
+    PymTypeInfo *t;
+    PyObject *func;
+    if (ix != NULL) {
+        return &c->c_items[*ix];
+    }
+    if (c->c_len == c->c_cap) {
+        Py_ssize_t ncap = c->c_cap ? c->c_cap * 2 : 16;
+        PymTypeInfo *items = (PymTypeInfo *)PyMem_RawRealloc(
+            c->c_items, (size_t)ncap * sizeof(PymTypeInfo));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        c->c_items = items;
+        c->c_cap = ncap;
+    }
+    t = &c->c_items[c->c_len];
+    memset(t, 0, sizeof(*t));
+    if (classify(st, tp, infer, dictlike, t) < 0) {
+        PyMem_RawFree(t->t_slot_offsets);
+        PyMem_RawFree((void *)t->t_slot_names);
+        return NULL;
+    }
+    t->t_sizeof_how = pym_sizing_resolve(st, tp, &func);
+    t->t_sizeof_func = func;
+    Py_XINCREF(func);
+    t->t_type = tp;
+    Py_INCREF(tp);
+    if (pym_ptrmap_setdefault(&c->c_index, tp, c->c_len) < 0) {
+        Py_CLEAR(t->t_type);
+        Py_CLEAR(t->t_sizeof_func);
+        PyMem_RawFree(t->t_slot_offsets);
+        PyMem_RawFree((void *)t->t_slot_names);
+        return NULL;
+    }
+    c->c_len++;
+    return t;
+}
+
+int
+pym_type_is_ignored(PymState *st, PyTypeObject *o)
+{
+    PyObject *mod;
+    int res = 0;
+    if (!(o->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        /* Static types: the module is the tp_name prefix, builtins if none. */
+        return strchr(o->tp_name, '.') == NULL;
+    }
+    if (o->tp_dict == NULL) {
+        return 0;
+    }
+    mod = PyDict_GetItemWithError(o->tp_dict, st->str_module);   /* borrowed */
+    if (mod == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    if (PyUnicode_Check(mod)) {
+        res = PyUnicode_CompareWithASCIIString(mod, "builtins") == 0
+              || PyUnicode_CompareWithASCIIString(mod, "types") == 0
+              || PyUnicode_CompareWithASCIIString(mod, "pympler.asizeof") == 0;
+    }
+    return res;
+}
