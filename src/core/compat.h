@@ -151,7 +151,7 @@ pym_type_cached_keys(PyTypeObject *tp)
  *   dict:     the materialised __dict__ (borrowed) or NULL;
  *   values:   the values array when no dict exists (or, 3.13, the inline
  *             values when they are still valid), or NULL;
- *   capacity: number of slots in values;
+ *   capacity: number of value slots that may be read (in bounds);
  *   storage:  bytes of the values array that belong to the instance but are
  *             not reported by sys.getsizeof: 3.11/3.12 the separately
  *             allocated array (prefix included), 3.13 the inline values. */
@@ -161,6 +161,38 @@ typedef struct {
     Py_ssize_t capacity;
     Py_ssize_t storage;
 } PymInstanceAttrs;
+
+#if defined(PYM_HAS_MANAGED_DICT) && !defined(PYM_HAS_INLINE_VALUES)
+/* 3.11/3.12: capacity and bytes of a separately allocated values array.
+ * CPython does not record the capacity: new_values(size) allocates
+ * prefix + size words with prefix = round_up(size + 2, 8) stored in byte
+ * [-1], where size was dk_nentries + dk_usable of the shared keys when the
+ * instance was created, and each creation decrements dk_usable down to 1.
+ * So size lies in [prefix - 9, prefix - 2] and, once the keys have settled,
+ * equals dk_nentries + 1; we take that value clamped into the range: exact
+ * for instances created after the first few, within 7 words otherwise.
+ * Entries added later never exceed the capacity, so indexing values[i]
+ * for i < dk_nentries is always in bounds. */
+static inline void
+pym_values_capacity(PyTypeObject *tp, PymInstanceAttrs *a)
+{
+    PymDictKeys *keys = pym_type_cached_keys(tp);
+    Py_ssize_t prefix = ((uint8_t *)a->values)[-1];
+    Py_ssize_t lo = prefix - 9, hi = prefix - 2, cap;
+    if (lo < 1) {
+        lo = 1;
+    }
+    cap = keys != NULL ? keys->dk_nentries + 1 : lo;
+    if (cap < lo) {
+        cap = lo;
+    }
+    if (cap > hi) {
+        cap = hi;
+    }
+    a->storage = prefix + cap * (Py_ssize_t)sizeof(PyObject *);
+    a->capacity = keys != NULL && keys->dk_nentries < cap ? keys->dk_nentries : cap;
+}
+#endif
 
 /* Fill *a for obj without creating anything; never runs Python code. */
 static inline void
@@ -193,12 +225,8 @@ pym_instance_attrs(PyObject *obj, PymInstanceAttrs *a)
         /* 3.12: PyDictOrValues at offset -3 words; values tagged by bit 0. */
         char *dorv = ((char **)obj)[-3];
         if (((uintptr_t)dorv) & 1) {
-            PymDictKeys *keys = pym_type_cached_keys(tp);
             a->values = (PyObject **)(dorv + 1);
-            if (keys != NULL) {
-                a->capacity = keys->dk_usable + keys->dk_nentries;
-            }
-            a->storage = ((uint8_t *)a->values)[-1] + a->capacity * (Py_ssize_t)sizeof(PyObject *);
+            pym_values_capacity(tp, a);
         }
         else {
             a->dict = (PyObject *)dorv;
@@ -212,12 +240,8 @@ pym_instance_attrs(PyObject *obj, PymInstanceAttrs *a)
         if (a->dict == NULL) {
             PyObject **values = ((PyObject ***)obj)[-4];
             if (values != NULL) {
-                PymDictKeys *keys = pym_type_cached_keys(tp);
                 a->values = values;
-                if (keys != NULL) {
-                    a->capacity = keys->dk_usable + keys->dk_nentries;
-                }
-                a->storage = ((uint8_t *)values)[-1] + a->capacity * (Py_ssize_t)sizeof(PyObject *);
+                pym_values_capacity(tp, a);
             }
         }
         return;
@@ -312,6 +336,54 @@ pym_long_sizeof(PyObject *o)
     return (Py_ssize_t)offsetof(PyVarObject, ob_size) + (Py_ssize_t)sizeof(Py_ssize_t) + n * 4;
 #endif
 }
+
+/* Bytes of attribute values stored inline in the object itself (3.13
+ * Py_TPFLAGS_INLINE_VALUES) that sys.getsizeof does not count; 0 before. */
+static inline Py_ssize_t
+pym_inline_values_size(PyObject *obj)
+{
+#ifdef PYM_HAS_INLINE_VALUES
+    PyTypeObject *tp = Py_TYPE(obj);
+    if ((tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) && (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT)) {
+        uint8_t cap = ((uint8_t *)obj + tp->tp_basicsize)[0];
+        size_t prefix = ((size_t)cap + 7) & ~(size_t)7;
+        return (Py_ssize_t)(prefix + ((size_t)cap + 1) * sizeof(PyObject *));
+    }
+#endif
+    (void)obj;
+    return 0;
+}
+
+/* The object fields of a code object that the sizer follows, as an
+ * X-macro: X(name).  Layouts from Include/cpython/code.h of each version. */
+#if PY_VERSION_HEX >= 0x030B0000
+#  define PYM_CODE_FIELDS(X) X(co_consts) X(co_names) X(co_exceptiontable) \
+       X(co_localsplusnames) X(co_localspluskinds) X(co_filename) X(co_name) \
+       X(co_qualname) X(co_linetable)
+#elif PY_VERSION_HEX >= 0x030A0000
+#  define PYM_CODE_FIELDS(X) X(co_code) X(co_consts) X(co_names) X(co_varnames) \
+       X(co_freevars) X(co_cellvars) X(co_filename) X(co_name) X(co_linetable)
+#else
+#  define PYM_CODE_FIELDS(X) X(co_code) X(co_consts) X(co_names) X(co_varnames) \
+       X(co_freevars) X(co_cellvars) X(co_filename) X(co_name) X(co_lnotab)
+#endif
+
+/* Before 3.11 a generator owns a real frame object whose local variables
+ * are in f_localsplus; from 3.11 gen tp_traverse visits them directly.
+ * Number of local slots of a 3.9/3.10 frame, or 0. */
+#if PY_VERSION_HEX < 0x030B0000
+#  define PYM_GEN_HAS_FRAME_OBJECT 1
+static inline Py_ssize_t
+pym_frame_nlocals(PyFrameObject *f, PyObject ***vals)
+{
+    PyCodeObject *co = f->f_code;
+    if (co == NULL) {
+        return 0;
+    }
+    *vals = f->f_localsplus;
+    return co->co_nlocals + PyTuple_GET_SIZE(co->co_cellvars) + PyTuple_GET_SIZE(co->co_freevars);
+}
+#endif
 
 /* Field layout of property objects (Objects/descrobject.c): get, set, del,
  * doc are the first four pointers after the header in 3.9 through 3.13. */

@@ -202,6 +202,45 @@ PymTypeInfo *pym_typecache_get(PymState *st, PymTypeCache *c, PyTypeObject *tp,
  * pympler.asizeof), else 0.  Never fails. */
 int pym_type_is_ignored(PymState *st, PyTypeObject *o);
 
+/* Collect the referents of o for the PYM_S_* rule special into a.  code
+ * selects code objects of generators.  0 / -1 (exception set). */
+int pym_referents_collect(PymState *st, PyObject *o, int special, int code, PymRefArray *a);
+/* Referents of o visited by the tp_traverse of its solid C base.  0 / -1. */
+int pym_referents_base(PymState *st, PyObject *o, PymRefArray *a);
+
+/* ---- cursor.c: lazy iteration over referents ------------------------- */
+
+/* One frame of the sizer's explicit stack: an object whose referents are
+ * being visited.  32 bytes; the stack never recurses in C. */
+typedef struct {
+    PyObject *f_obj;         /* strong */
+    void *f_aux;             /* PymRefArray * (owned) or a strong PyObject * */
+    Py_ssize_t f_idx;        /* cursor position, meaning depends on f_kind */
+    uint32_t f_depth;
+    uint8_t f_kind;          /* PYM_K_* */
+    uint8_t f_phase;         /* PYM_K_INSTANCE: 0 dict, 1 class, 2 slots, 3 base */
+    uint8_t f_auxobj;        /* f_aux is a PyObject * (else a PymRefArray *) */
+} PymFrame;
+
+enum { PYM_NEXT_END = 0, PYM_NEXT_CHILD = 1, PYM_NEXT_VALUES = 2 };
+
+/* Options the cursor needs for dict-like and type classification. */
+typedef struct {
+    PymState *o_state;
+    PymTypeCache *o_types;
+    int o_infer;
+    int o_code;
+    PyObject *o_dictlike;    /* borrowed tuple or NULL */
+} PymCursorCtx;
+
+/* Next referent of frame f: PYM_NEXT_CHILD with out->r_obj a new reference
+ * (out->r_key borrowed, valid until Python code runs), PYM_NEXT_VALUES when
+ * the instance's un-materialised attribute values come next (the caller
+ * pushes a PYM_K_VALUES frame), PYM_NEXT_END, or -1 with an exception. */
+int pym_cursor_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out);
+/* Release what the frame owns. */
+void pym_cursor_release(PymFrame *f);
+
 /* ---- heap.c: live-object enumeration and summaries -------------------- */
 
 int pym_heap_init(PyObject *module, PymState *st);

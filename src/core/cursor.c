@@ -1,0 +1,248 @@
+/* cursor.c -- lazy, mutation-safe iteration over an object's referents.
+ *
+ * A frame (PymFrame) holds a strong reference to its object and an integer
+ * position.  Every step re-reads the container (size, table pointer, mask)
+ * before indexing, because Python code run between steps (a __sizeof__, a
+ * finalizer, another thread) may have resized or cleared it: a stale
+ * position yields "end" or a different item, never a wild read.  Children
+ * are returned as new references.
+ *
+ * Dict positions encode (PyDict_Next position << 1 | half): half 0 yields
+ * the key of the next entry at or after the position, half 1 its value.
+ * Python interface: none (sizer.c drives it).
+ */
+#include "pympler.h"
+
+static int
+child(PymRef *out, PyObject *o, int kind, const char *cstr, PyObject *key)
+{
+    out->r_obj = Py_NewRef(o);
+    out->r_kind = kind;
+    out->r_cstr = cstr;
+    out->r_key = key;
+    return PYM_NEXT_CHILD;
+}
+
+static int
+list_next(PyObject *o, Py_ssize_t *idx, PymRef *out)
+{
+    while (*idx < PyList_GET_SIZE(o)) {
+        PyObject *v = PyList_GET_ITEM(o, *idx);
+        (*idx)++;
+        if (v != NULL) {
+            return child(out, v, PYM_NAME_NONE, NULL, NULL);
+        }
+    }
+    return PYM_NEXT_END;
+}
+
+static int
+tuple_next(PyObject *o, Py_ssize_t *idx, PymRef *out)
+{
+    while (*idx < PyTuple_GET_SIZE(o)) {
+        PyObject *v = PyTuple_GET_ITEM(o, *idx);   /* NULL while being built */
+        (*idx)++;
+        if (v != NULL) {
+            return child(out, v, PYM_NAME_NONE, NULL, NULL);
+        }
+    }
+    return PYM_NEXT_END;
+}
+
+static int
+dict_next(PyObject *d, Py_ssize_t *idx, PymRef *out)
+{
+    Py_ssize_t pos = *idx >> 1, p = pos;
+    PyObject *k, *v;
+    if (!PyDict_Next(d, &p, &k, &v)) {
+        return PYM_NEXT_END;
+    }
+    if ((*idx & 1) == 0) {
+        *idx = (pos << 1) | 1;
+        return child(out, k, PYM_NAME_KEY, NULL, k);
+    }
+    *idx = p << 1;
+    return child(out, v, PYM_NAME_VALUE, NULL, k);
+}
+
+static int
+set_next(PyObject *o, Py_ssize_t *idx, PymRef *out)
+{
+    PySetObject *so = (PySetObject *)o;
+    while (*idx <= so->mask) {
+        setentry *e = &so->table[*idx];
+        (*idx)++;
+        if (e->key != NULL && e->hash != -1) {   /* hash -1: a dummy entry */
+            return child(out, e->key, PYM_NAME_NONE, NULL, NULL);
+        }
+    }
+    return PYM_NEXT_END;
+}
+
+static int
+array_next(PymRefArray *a, PymRef *out)
+{
+    if (a == NULL || a->a_pos >= a->a_len) {
+        return PYM_NEXT_END;
+    }
+    {
+        PymRef *r = &a->a_items[a->a_pos++];
+        return child(out, r->r_obj, r->r_kind, r->r_cstr, r->r_key);
+    }
+}
+
+/* Un-materialised attribute values: (slot << 1 | half), key then value. */
+static int
+values_next(PyObject *o, Py_ssize_t *idx, PymRef *out)
+{
+    PymInstanceAttrs a;
+    pym_instance_attrs(o, &a);
+    if (a.values == NULL) {
+        return PYM_NEXT_END;   /* materialised meanwhile: the dict is elsewhere */
+    }
+    while ((*idx >> 1) < a.capacity) {
+        Py_ssize_t i = *idx >> 1;
+        PyObject *v = a.values[i];
+        PyObject *key;
+        if (v == NULL) {
+            *idx = (i + 1) << 1;
+            continue;
+        }
+        key = pym_instance_value_key(o, i);
+        if ((*idx & 1) == 0) {
+            (*idx)++;
+            if (key != NULL) {
+                return child(out, key, PYM_NAME_KEY, NULL, key);
+            }
+            continue;
+        }
+        *idx = (i + 1) << 1;
+        return child(out, v, key != NULL ? PYM_NAME_VALUE : PYM_NAME_NONE, NULL, key);
+    }
+    return PYM_NEXT_END;
+}
+
+static PymRefArray *
+new_array(void)
+{
+    PymRefArray *a = (PymRefArray *)PyMem_RawCalloc(1, sizeof(PymRefArray));
+    if (a == NULL) {
+        PyErr_NoMemory();
+    }
+    return a;
+}
+
+static int
+instance_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
+{
+    PyObject *o = f->f_obj;
+    PymTypeInfo *t;
+    switch (f->f_phase) {
+    case 0: {
+        PymInstanceAttrs a;
+        pym_instance_attrs(o, &a);
+        f->f_phase = 1;
+        if (a.dict != NULL) {
+            return child(out, a.dict, PYM_NAME_CSTR, "__dict__", NULL);
+        }
+        if (a.values != NULL) {
+            return PYM_NEXT_VALUES;
+        }
+    }
+    /* fall through */
+    case 1:
+        f->f_phase = 2;
+        f->f_idx = 0;
+        return child(out, (PyObject *)Py_TYPE(o), PYM_NAME_CSTR, "__class__", NULL);
+    case 2:
+        t = pym_typecache_get(ctx->o_state, ctx->o_types, Py_TYPE(o), ctx->o_infer, ctx->o_dictlike);
+        if (t == NULL) {
+            return -1;
+        }
+        while (f->f_idx < t->t_nslots) {
+            Py_ssize_t off = t->t_slot_offsets[f->f_idx];
+            const char *name = t->t_slot_names[f->f_idx];
+            PyObject *v;
+            f->f_idx++;
+            if (off < 0 || off + (Py_ssize_t)sizeof(PyObject *) > Py_TYPE(o)->tp_basicsize) {
+                continue;
+            }
+            v = *(PyObject **)((char *)o + off);
+            if (v != NULL) {
+                return child(out, v, PYM_NAME_MEMBER, name, NULL);
+            }
+        }
+        f->f_phase = 3;
+        f->f_idx = 0;
+        /* fall through */
+    default:
+        t = pym_typecache_get(ctx->o_state, ctx->o_types, Py_TYPE(o), ctx->o_infer, ctx->o_dictlike);
+        if (t == NULL) {
+            return -1;
+        }
+        switch (t->t_base_kind) {
+        case PYM_K_LIST:
+            return PyList_Check(o) ? list_next(o, &f->f_idx, out) : PYM_NEXT_END;
+        case PYM_K_TUPLE:
+            return PyTuple_Check(o) ? tuple_next(o, &f->f_idx, out) : PYM_NEXT_END;
+        case PYM_K_DICT:
+            return PyDict_Check(o) ? dict_next(o, &f->f_idx, out) : PYM_NEXT_END;
+        case PYM_K_SET:
+            return PyAnySet_Check(o) ? set_next(o, &f->f_idx, out) : PYM_NEXT_END;
+        case PYM_K_ARRAY:
+            if (f->f_aux == NULL) {
+                PymRefArray *arr = new_array();
+                if (arr == NULL) {
+                    return -1;
+                }
+                f->f_aux = arr;
+                f->f_auxobj = 0;
+                if (pym_referents_base(ctx->o_state, o, arr) < 0) {
+                    return -1;
+                }
+            }
+            return array_next((PymRefArray *)f->f_aux, out);
+        default:
+            return PYM_NEXT_END;
+        }
+    }
+}
+
+int
+pym_cursor_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
+{
+    switch (f->f_kind) {
+    case PYM_K_LIST:
+        return list_next(f->f_obj, &f->f_idx, out);
+    case PYM_K_TUPLE:
+        return tuple_next(f->f_obj, &f->f_idx, out);
+    case PYM_K_DICT:
+        return dict_next(f->f_auxobj ? (PyObject *)f->f_aux : f->f_obj, &f->f_idx, out);
+    case PYM_K_SET:
+        return set_next(f->f_obj, &f->f_idx, out);
+    case PYM_K_INSTANCE:
+        return instance_next(ctx, f, out);
+    case PYM_K_VALUES:
+        return values_next(f->f_obj, &f->f_idx, out);
+    case PYM_K_ARRAY:
+        return array_next((PymRefArray *)f->f_aux, out);
+    default:
+        return PYM_NEXT_END;
+    }
+}
+
+void
+pym_cursor_release(PymFrame *f)
+{
+    if (f->f_aux != NULL) {
+        if (f->f_auxobj) {
+            Py_DECREF((PyObject *)f->f_aux);
+        }
+        else {
+            pym_refarray_free((PymRefArray *)f->f_aux);
+            PyMem_RawFree(f->f_aux);
+        }
+        f->f_aux = NULL;
+    }
+    Py_CLEAR(f->f_obj);
+}
