@@ -1,0 +1,1 @@
+"""Small helpers shared by pympler's modules (string formatting, compatibility)."""
