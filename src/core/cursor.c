@@ -132,16 +132,27 @@ new_array(void)
     return a;
 }
 
+/* Instance phases.  With tracking (Asized trees, ranking) the spec order is
+ * kept: __dict__, __class__, slots, base items.  Without, the dict or the
+ * attribute values come last, so that a frame is exhausted when its last
+ * attribute is descended into and the walk can drop it first (the stack of
+ * a linked list then stays flat).  Totals and counters do not depend on the
+ * order. */
+enum {
+    PH_DICT_FIRST = 0, PH_CLASS, PH_SLOTS, PH_BASE, PH_DICT_LAST, PH_VALUES, PH_END
+};
+
 static int
 instance_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
 {
     PyObject *o = f->f_obj;
     PymTypeInfo *t;
+    int r;
     switch (f->f_phase) {
-    case 0: {
+    case PH_DICT_FIRST: {
         PymInstanceAttrs a;
         pym_instance_attrs(o, &a);
-        f->f_phase = 1;
+        f->f_phase = PH_CLASS;
         if (a.dict != NULL) {
             return child(out, a.dict, PYM_NAME_CSTR, "__dict__", NULL);
         }
@@ -150,11 +161,11 @@ instance_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
         }
     }
     /* fall through */
-    case 1:
-        f->f_phase = 2;
+    case PH_CLASS:
+        f->f_phase = PH_SLOTS;
         f->f_idx = 0;
         return child(out, (PyObject *)Py_TYPE(o), PYM_NAME_CSTR, "__class__", NULL);
-    case 2:
+    case PH_SLOTS:
         t = pym_typecache_get(ctx->o_state, ctx->o_types, Py_TYPE(o), ctx->o_infer, ctx->o_dictlike);
         if (t == NULL) {
             return -1;
@@ -172,23 +183,28 @@ instance_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
                 return child(out, v, PYM_NAME_MEMBER, name, NULL);
             }
         }
-        f->f_phase = 3;
+        f->f_phase = PH_BASE;
         f->f_idx = 0;
-        /* fall through */
-    default:
+    /* fall through */
+    case PH_BASE:
         t = pym_typecache_get(ctx->o_state, ctx->o_types, Py_TYPE(o), ctx->o_infer, ctx->o_dictlike);
         if (t == NULL) {
             return -1;
         }
+        r = PYM_NEXT_END;
         switch (t->t_base_kind) {
         case PYM_K_LIST:
-            return PyList_Check(o) ? list_next(o, &f->f_idx, out) : PYM_NEXT_END;
+            r = PyList_Check(o) ? list_next(o, &f->f_idx, out) : PYM_NEXT_END;
+            break;
         case PYM_K_TUPLE:
-            return PyTuple_Check(o) ? tuple_next(o, &f->f_idx, out) : PYM_NEXT_END;
+            r = PyTuple_Check(o) ? tuple_next(o, &f->f_idx, out) : PYM_NEXT_END;
+            break;
         case PYM_K_DICT:
-            return PyDict_Check(o) ? dict_next(o, &f->f_idx, out) : PYM_NEXT_END;
+            r = PyDict_Check(o) ? dict_next(o, &f->f_idx, out) : PYM_NEXT_END;
+            break;
         case PYM_K_SET:
-            return PyAnySet_Check(o) ? set_next(o, &f->f_idx, out) : PYM_NEXT_END;
+            r = PyAnySet_Check(o) ? set_next(o, &f->f_idx, out) : PYM_NEXT_END;
+            break;
         case PYM_K_ARRAY:
             if (f->f_aux == NULL) {
                 PymRefArray *arr = new_array();
@@ -201,10 +217,102 @@ instance_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
                     return -1;
                 }
             }
-            return array_next((PymRefArray *)f->f_aux, out);
+            r = array_next((PymRefArray *)f->f_aux, out);
+            break;
         default:
+            break;
+        }
+        if (r != PYM_NEXT_END) {
+            return r;
+        }
+        if (!ctx->o_dict_last) {
+            f->f_phase = PH_END;
             return PYM_NEXT_END;
         }
+        f->f_phase = PH_DICT_LAST;
+    /* fall through */
+    case PH_DICT_LAST: {
+        PymInstanceAttrs a;
+        pym_instance_attrs(o, &a);
+        f->f_idx = 0;
+        if (a.dict != NULL) {
+            f->f_phase = PH_END;
+            return child(out, a.dict, PYM_NAME_CSTR, "__dict__", NULL);
+        }
+        if (a.values == NULL || (Py_ssize_t)f->f_depth + 1 >= ctx->o_limit) {
+            /* No values, or the virtual __dict__ sits at the depth limit:
+             * its storage was counted with the instance, its items are not. */
+            f->f_phase = PH_END;
+            return PYM_NEXT_END;
+        }
+        f->f_phase = PH_VALUES;
+    }
+    /* fall through */
+    case PH_VALUES:
+        r = values_next(o, &f->f_idx, out);
+        if (r == PYM_NEXT_END) {
+            f->f_phase = PH_END;
+        }
+        return r;
+    default:
+        return PYM_NEXT_END;
+    }
+}
+
+int
+pym_cursor_extra_depth(const PymFrame *f)
+{
+    return f->f_kind == PYM_K_INSTANCE && f->f_phase == PH_VALUES;
+}
+
+/* Values slots of o after position idx hold nothing more: 1 / 0. */
+static int
+values_done(PyObject *o, Py_ssize_t idx)
+{
+    PymInstanceAttrs a;
+    Py_ssize_t i;
+    pym_instance_attrs(o, &a);
+    if (a.values == NULL) {
+        return 1;
+    }
+    if (idx & 1) {
+        return 0;   /* the value of the current key is still to come */
+    }
+    for (i = idx >> 1; i < a.capacity; i++) {
+        if (a.values[i] != NULL) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int
+pym_cursor_done(PymFrame *f)
+{
+    switch (f->f_kind) {
+    case PYM_K_LIST:
+        return f->f_idx >= PyList_GET_SIZE(f->f_obj);
+    case PYM_K_TUPLE:
+        return f->f_idx >= PyTuple_GET_SIZE(f->f_obj);
+    case PYM_K_DICT: {
+        PyObject *d = f->f_auxobj ? (PyObject *)f->f_aux : f->f_obj;
+        Py_ssize_t p = f->f_idx >> 1;
+        PyObject *k, *v;
+        return (f->f_idx & 1) == 0 && !PyDict_Next(d, &p, &k, &v);
+    }
+    case PYM_K_ARRAY: {
+        PymRefArray *a = (PymRefArray *)f->f_aux;
+        return a == NULL || a->a_pos >= a->a_len;
+    }
+    case PYM_K_VALUES:
+        return values_done(f->f_obj, f->f_idx);
+    case PYM_K_INSTANCE:
+        if (f->f_phase == PH_END) {
+            return 1;
+        }
+        return f->f_phase == PH_VALUES && values_done(f->f_obj, f->f_idx);
+    default:
+        return 0;
     }
 }
 

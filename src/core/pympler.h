@@ -218,7 +218,7 @@ typedef struct {
     Py_ssize_t f_idx;        /* cursor position, meaning depends on f_kind */
     uint32_t f_depth;
     uint8_t f_kind;          /* PYM_K_* */
-    uint8_t f_phase;         /* PYM_K_INSTANCE: 0 dict, 1 class, 2 slots, 3 base */
+    uint8_t f_phase;         /* PYM_K_INSTANCE: see cursor.c */
     uint8_t f_auxobj;        /* f_aux is a PyObject * (else a PymRefArray *) */
 } PymFrame;
 
@@ -231,6 +231,8 @@ typedef struct {
     int o_infer;
     int o_code;
     PyObject *o_dictlike;    /* borrowed tuple or NULL */
+    int o_dict_last;         /* instances: visit __dict__ last (no tracking) */
+    Py_ssize_t o_limit;      /* the sizer's depth limit */
 } PymCursorCtx;
 
 /* Next referent of frame f: PYM_NEXT_CHILD with out->r_obj a new reference
@@ -238,6 +240,13 @@ typedef struct {
  * the instance's un-materialised attribute values come next (the caller
  * pushes a PYM_K_VALUES frame), PYM_NEXT_END, or -1 with an exception. */
 int pym_cursor_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out);
+/* 1 if the frame certainly has no referents left (a cheap peek), else 0. */
+int pym_cursor_done(PymFrame *f);
+/* 1 when the frame's current referents sit one level deeper than the frame's
+ * children (attribute values iterated inline, below a virtual __dict__). */
+int pym_cursor_extra_depth(const PymFrame *f);
+/* Phase an instance frame starts in: spec order, or __dict__ last. */
+#define PYM_INSTANCE_START(dict_last) ((dict_last) ? 1 : 0)
 /* Release what the frame owns. */
 void pym_cursor_release(PymFrame *f);
 

@@ -440,7 +440,7 @@ push_frame(PymSizerObject *z, PyObject *o, int kind, int special, Py_ssize_t dep
     f->f_idx = 0;
     f->f_depth = (uint32_t)depth;
     f->f_kind = (uint8_t)kind;
-    f->f_phase = 0;
+    f->f_phase = kind == PYM_K_INSTANCE ? PYM_INSTANCE_START(!z->z_tracking) : 0;
     if (kind == PYM_K_MODULE) {
         PyObject *d = PyModule_GetDict(o);   /* borrowed */
         f->f_kind = PYM_K_DICT;
@@ -541,6 +541,25 @@ pop_frame(PymSizerObject *z, PyObject **root_node)
     return res;
 }
 
+/* Without tracking, an instance's un-materialised attribute values are
+ * walked inline by its own frame, so the bytes of their separate storage
+ * (3.11/3.12) are counted with the instance when it is pushed. */
+static Py_ssize_t
+values_storage(PymSizerObject *z, PyObject *o, int kind)
+{
+    PymInstanceAttrs a;
+    Py_ssize_t n;
+    if (z->z_tracking || kind != PYM_K_INSTANCE) {
+        return 0;
+    }
+    pym_instance_attrs(o, &a);
+    if (a.values == NULL) {
+        return 0;
+    }
+    n = a.storage - pym_inline_values_size(o);
+    return n > 0 ? align_up(n, z->z_align) : 0;
+}
+
 /* Size one root object.  Returns its total (>= 0), or -1 on error with an
  * exception set; with a tree, *node receives the root node. */
 static Py_ssize_t
@@ -556,6 +575,8 @@ size_root(PymSizerObject *z, PyObject *root, PyObject **node)
     ctx.o_infer = z->z_infer;
     ctx.o_code = z->z_code;
     ctx.o_dictlike = z->z_dictlike;
+    ctx.o_dict_last = !z->z_tracking;
+    ctx.o_limit = z->z_limit;
     *node = NULL;
 
     enc = encounter(z, root, 0, &flat, &t);
@@ -574,6 +595,7 @@ size_root(PymSizerObject *z, PyObject *root, PyObject **node)
         }
         return flat;
     }
+    flat += values_storage(z, root, t->t_kind);
     run = flat;
     if (push_frame(z, Py_NewRef(root), t->t_kind, t->t_special, 0, flat, NULL) < 0) {
         return -1;
@@ -600,7 +622,7 @@ size_root(PymSizerObject *z, PyObject *root, PyObject **node)
             }
             continue;
         }
-        depth = (Py_ssize_t)f->f_depth + 1;
+        depth = (Py_ssize_t)f->f_depth + 1 + pym_cursor_extra_depth(f);
         if (r == PYM_NEXT_VALUES) {
             PymInstanceAttrs a;
             pym_instance_attrs(f->f_obj, &a);
@@ -653,7 +675,14 @@ size_root(PymSizerObject *z, PyObject *root, PyObject **node)
             goto error;
         }
         if (enc == ENC_PUSH) {
+            cflat += values_storage(z, c, t->t_kind);
             run += cflat;
+            if (!z->z_tracking && pym_cursor_done(f)) {
+                /* Tail position: the parent has nothing left, drop it now
+                 * so that chains (linked lists, nesting) keep a flat stack. */
+                pym_cursor_release(f);
+                z->z_sp--;
+            }
             if (push_frame(z, c, t->t_kind, t->t_special, depth, cflat, name) < 0) {
                 if (!PyErr_ExceptionMatches(PyExc_MemoryError)) {
                     goto error;
@@ -987,6 +1016,8 @@ sizer_referents(PymSizerObject *z, PyObject *o)
     ctx.o_infer = z->z_infer;
     ctx.o_code = 1;
     ctx.o_dictlike = z->z_dictlike;
+    ctx.o_dict_last = 0;
+    ctx.o_limit = PY_SSIZE_T_MAX;
     memset(&f, 0, sizeof(f));
     f.f_obj = Py_NewRef(o);
     f.f_kind = (uint8_t)kind;
