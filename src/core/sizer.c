@@ -148,7 +148,8 @@ align_up(Py_ssize_t n, Py_ssize_t align)
 
 /* ---- statistics ---------------------------------------------------------- */
 
-/* A reference for statistics: a weak reference when possible. */
+/* A reference for statistics: a weak reference when possible, else a
+ * 1-tuple holding o (so that a weakref given by the user stays itself). */
 static PyObject *
 stat_ref(PyObject *o)
 {
@@ -159,7 +160,7 @@ stat_ref(PyObject *o)
         }
         PyErr_Clear();
     }
-    return Py_NewRef(o);
+    return PyTuple_Pack(1, o);
 }
 
 /* Profile key: the type for instances, (class, True) for class objects. */

@@ -367,13 +367,14 @@ class Asizer(object):
 
 
 def _deref(ref):
-    """The object behind a statistics reference (weakref or object)."""
-    if type(ref).__name__ == 'weakref' and callable(ref):
-        try:
-            return ref()
-        except Exception:  # pragma: no cover - defensive
-            return None
-    return ref
+    """The object behind a statistics reference: a weak reference, or a
+    1-tuple holding an object that cannot be weakly referenced."""
+    if type(ref) is tuple:
+        return ref[0]
+    try:
+        return ref()
+    except Exception:  # pragma: no cover - defensive
+        return None
 
 
 def _split_key(key):
