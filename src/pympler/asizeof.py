@@ -22,6 +22,8 @@ __all__ = ['Asized', 'Asizer', 'adict', 'amapped', 'asized', 'asizeof',
            'asizesof', 'basicsize', 'flatsize', 'itemsize', 'leng', 'refs']
 __version__ = '22.12.07'
 
+Asized.__module__ = __name__  # re-exported here, as in Pympler 1.1
+
 _Py_TPFLAGS_HAVE_GC = 1 << 14
 _Py_TPFLAGS_HEAPTYPE = 1 << 9
 _GC_HEADER = _core.GC_HEADER_SIZE
@@ -313,16 +315,13 @@ class Asizer(object):
             return
         c = self._counter
         w = len(str(c('missed') + c('seen') + c('total'))) + 1
-        if sized and objs:
-            lines = _stats.header_lines('asized', objs, opts, self._clip_, sized=sized)
-        elif sizes and objs:
-            lines = _stats.header_lines('asizesof', objs, opts, self._clip_, sizes=sizes)
-        else:
-            lines = _stats.header_lines('asizeof', objs, opts, self._clip_)
+        lines = _stats.header_lines(None, objs, opts, self._clip_, sizes=sizes or None,
+                                    sized=sized or None, w=w, code=self._code_)
         self._print_lines(lines, **print3options)
         self.print_summary(w=w, objs=objs, **print3options)
         level = int(s)
-        cutoff = self._cutoff_
+        # As Pympler 1.1: a fractional stats level gives the cutoff (1.03 -> 3).
+        cutoff = int((s - level) * 100 + 0.5) or self._cutoff_
         self.print_largest(w=w, cutoff=cutoff if level < 2 else 10, **print3options)
         if level > 1:
             self.print_profiles(w=w, cutoff=cutoff, **print3options)
@@ -362,7 +361,8 @@ class Asizer(object):
             tp, is_def = _split_key(key)
             kind, row = _typedef_row(tp, is_def, self)
             tables.setdefault(kind, []).append(row)
-        lines = _stats.typedef_lines(tables, list(_dict_classes))
+        lines = _stats.typedef_lines(tables, list(_dict_classes), w=w, clip=self._clip_,
+                                     code=self._code_)
         self._print_lines(lines, **print3options)
 
 
