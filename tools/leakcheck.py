@@ -1,0 +1,576 @@
+#!/usr/bin/env python3
+"""Reference-count and memory-growth leak check for pympler's entry points.
+
+Run it with an interpreter that has pympler *installed* (not from src/)::
+
+    python tools/leakcheck.py               # refcounts if the interpreter has
+                                            # sys.gettotalrefcount, then RSS
+    python3.11d tools/leakcheck.py --refs   # refcounts only (debug interpreter)
+    PYTHONMALLOC=malloc python tools/leakcheck.py --rss
+    python tools/leakcheck.py --list        # what would be checked
+
+Entry points are found at run time, so the list grows as modules appear:
+
+* every public function of ``pympler._core``, and every public method of each
+  ``pympler._core`` type that can be built with no arguments, called with a
+  calling convention found by probing (one sample object at a time, no
+  arguments, or a tuple of samples);
+* the Pympler 1.1 API of ``pympler.asizeof``, ``pympler.muppy``,
+  ``pympler.summary`` and ``pympler.tracker``, each call skipped while its
+  module or attribute does not exist yet.  A module that exists but fails to
+  import is an error, not a skip.
+
+Two checks per entry point:
+
+* ``--refs``: like CPython's Lib/test/libregrtest/refleak.py (``-R 3:3``):
+  warm-up rounds, then measured rounds of CALLS calls each; a leak is
+  reported when *every* measured round grew ``sys.gettotalrefcount()``, or
+  every one grew ``sys.getallocatedblocks()``.
+* ``--rss``: after a warm-up, RSS (``/proc/self/statm``) before and after
+  RSS_CALLS calls (10,000 by default; fewer for the heap-walking entry points);
+  growth above the tolerance is measured again, and reported as a leak only if
+  the second run grows too (the retry psutil's tests/test_memleaks.py does).
+
+Exit status: 0 clean, 1 leak or error, 2 usage (``--refs`` without a debug
+interpreter, or no pympler).
+"""
+import argparse
+import collections
+import gc
+import importlib
+import importlib.util
+import os
+import re
+import sys
+import time
+import traceback
+
+# ---------------------------------------------------------------------------
+# Sample objects: a modest graph with the shapes the engine special-cases.
+
+
+class Plain:
+    """An instance with a __dict__."""
+
+    def __init__(self):
+        self.a = 1
+        self.b = "two"
+        self.c = [3, 4.5]
+
+
+class Slotted:
+    """A slotted instance."""
+
+    __slots__ = ("x", "y", "__weakref__")
+
+    def __init__(self):
+        self.x = 1
+        self.y = (2, "three")
+
+
+class RaisingSizeof:
+    """__sizeof__ raises: exercises the engine's error path."""
+
+    def __sizeof__(self):
+        raise ValueError("no size for you")
+
+
+class BadSizeof:
+    """__sizeof__ returns a non-int."""
+
+    def __sizeof__(self):
+        return "big"
+
+
+class NegativeSizeof:
+    """__sizeof__ returns a negative int."""
+
+    def __sizeof__(self):
+        return -1
+
+
+def make_graph():
+    cycle = []
+    cycle.append(cycle)
+    node = Plain()
+    node.me = node  # an instance cycle through __dict__
+    return {
+        "ints": list(range(64)),
+        "strs": ["s%d" % i * 3 for i in range(24)],
+        "plain": node,
+        "slotted": Slotted(),
+        "deque": collections.deque(range(16), maxlen=32),
+        "cycle": cycle,
+        "tuple": (1, "x", None, 2.5),
+        "bytes": b"abc" * 10,
+        "set": {1, 2, 3},
+        "frozenset": frozenset("abc"),
+        "nested": {"a": {"b": {"c": [1, [2, [3]]]}}},
+    }
+
+
+GRAPH = make_graph()
+PLAIN = GRAPH["plain"]
+SLOTTED = GRAPH["slotted"]
+RAISING = RaisingSizeof()
+# One object of each shape; _core functions taking an object get all of them.
+SAMPLES = (
+    GRAPH, GRAPH["ints"], GRAPH["strs"][0], 12345, 2.5, None, PLAIN, SLOTTED,
+    GRAPH["deque"], GRAPH["cycle"], GRAPH["tuple"], GRAPH["bytes"], GRAPH["set"],
+    Plain, dict, RAISING, BadSizeof(), NegativeSizeof(), sys, make_graph,
+)
+
+# ---------------------------------------------------------------------------
+# Cases.
+
+
+class Case:
+    def __init__(self, name, fn, heavy=False, note=""):
+        self.name = name
+        self.fn = fn          # zero-argument callable; must not keep state
+        self.heavy = heavy    # walks the whole heap: few calls
+        self.note = note
+
+
+def swallow(fn, *args, **kwargs):
+    """Call fn, ignoring exceptions (error paths must not leak either)."""
+    try:
+        fn(*args, **kwargs)
+    except Exception:
+        pass
+
+
+def each_sample(fn):
+    def call():
+        for obj in SAMPLES:
+            try:
+                fn(obj)
+            except Exception:
+                pass
+    return call
+
+
+def probe(fn):
+    """Find how to call fn.  Returns (zero-arg callable, note) or (None, why)."""
+    ok = 0
+    errors = collections.Counter()
+    last_type_error = None
+    for obj in SAMPLES:
+        try:
+            fn(obj)
+            ok += 1
+        except TypeError as exc:
+            errors["TypeError"] += 1
+            last_type_error = exc
+        except Exception as exc:
+            errors[type(exc).__name__] += 1
+    if ok:
+        note = "f(obj) for %d samples, %d raise" % (len(SAMPLES), len(SAMPLES) - ok)
+        return each_sample(fn), note
+    try:
+        fn()
+        # Always hand back a Python-level wrapper: calling a C function or a
+        # type straight from the measuring loop shows small per-round refcount
+        # wobbles (call-site specialisation) that are not leaks.
+        return (lambda: fn()), "f()"
+    except TypeError:
+        pass
+    except Exception as exc:
+        return (lambda: swallow(fn)), "f() raises %s" % type(exc).__name__
+    for arg in (SAMPLES[:11], list(SAMPLES[:11]), (Plain, Slotted, dict)):
+        try:
+            fn(arg)
+            return (lambda arg=arg: fn(arg)), "f(%s of samples)" % type(arg).__name__
+        except Exception:
+            pass
+    if len(errors) > (1 if "TypeError" in errors else 0):
+        return each_sample(fn), "f(obj) always raises: %s" % dict(errors)
+    return None, "no calling convention found (%s)" % (last_type_error,)
+
+
+def core_cases(core, notes):
+    cases = []
+    for name in sorted(dir(core)):
+        if name.startswith("_"):
+            continue
+        attr = getattr(core, name)
+        if isinstance(attr, type):
+            try:
+                attr()
+            except Exception as exc:
+                notes.append("skip _core.%s: %s() raises %r" % (name, name, exc))
+                continue
+            cases.append(Case("_core.%s()" % name, lambda cls=attr: cls()))
+            for meth in sorted(dir(attr)):
+                if meth.startswith("_") or not callable(getattr(attr, meth, None)):
+                    continue
+
+                def call_method(*args, cls=attr, meth=meth):
+                    return getattr(cls(), meth)(*args)
+
+                fn, note = probe(call_method)
+                label = "_core.%s().%s" % (name, meth)
+                if fn is None:
+                    notes.append("skip %s: %s" % (label, note))
+                else:
+                    cases.append(Case(label, fn, note=note))
+        elif callable(attr):
+            fn, note = probe(attr)
+            if fn is None:
+                notes.append("skip _core.%s: %s" % (name, note))
+            else:
+                cases.append(Case("_core.%s" % name, fn, note=note))
+    return cases
+
+
+def optional_module(name):
+    """The module, or None if it does not exist.  Import errors propagate."""
+    try:
+        if importlib.util.find_spec(name) is None:
+            return None
+    except ModuleNotFoundError:
+        return None
+    return importlib.import_module(name)
+
+
+def api_cases(notes):
+    """(label, module, attribute path, zero-arg callable factory, heavy)."""
+    asizeof = optional_module("pympler.asizeof")
+    muppy = optional_module("pympler.muppy")
+    summary = optional_module("pympler.summary")
+    tracker = optional_module("pympler.tracker")
+    G, P, S = GRAPH, PLAIN, SLOTTED
+    table = [
+        # pympler.asizeof
+        ("asizeof.asizeof(obj)", asizeof, "asizeof", lambda f: lambda: f(G), False),
+        ("asizeof.asizeof(*samples)", asizeof, "asizeof",
+         lambda f: lambda: swallow(f, *SAMPLES), False),
+        ("asizeof.asizeof(obj, detail=1, stats=0)", asizeof, "asizeof",
+         lambda f: lambda: f(G, detail=1, stats=0), False),
+        ("asizeof.asizeof(obj, code=True, limit=10)", asizeof, "asizeof",
+         lambda f: lambda: f(G, code=True, limit=10), False),
+        ("asizeof.asizeof(raising __sizeof__)", asizeof, "asizeof",
+         lambda f: lambda: swallow(f, RAISING), False),
+        ("asizeof.asizeof(bad __sizeof__)", asizeof, "asizeof",
+         lambda f: lambda: (swallow(f, BadSizeof()), swallow(f, NegativeSizeof())), False),
+        ("asizeof.asizeof([raising] nested)", asizeof, "asizeof",
+         lambda f: lambda: swallow(f, [G, RAISING, {"k": RAISING}]), False),
+        ("asizeof.asizesof(a, b)", asizeof, "asizesof", lambda f: lambda: f(G, P, S), False),
+        ("asizeof.asized(obj, detail=2)", asizeof, "asized", lambda f: lambda: f(G, detail=2), False),
+        ("asizeof.asized(a, b, detail=1)", asizeof, "asized",
+         lambda f: lambda: f(G, S, detail=1), False),
+        ("asizeof.flatsize", asizeof, "flatsize", lambda f: each_sample(f), False),
+        ("asizeof.basicsize", asizeof, "basicsize", lambda f: each_sample(f), False),
+        ("asizeof.itemsize", asizeof, "itemsize", lambda f: each_sample(f), False),
+        ("asizeof.leng", asizeof, "leng", lambda f: each_sample(f), False),
+        ("asizeof.refs", asizeof, "refs", lambda f: each_sample(f), False),
+        ("asizeof.named_refs", asizeof, "named_refs", lambda f: each_sample(f), False),
+        ("asizeof.Asizer().asizeof", asizeof, "Asizer",
+         lambda A: lambda: A().asizeof(G), False),
+        ("asizeof.Asizer().asizesof", asizeof, "Asizer",
+         lambda A: lambda: A().asizesof(G, P, S), False),
+        ("asizeof.Asizer().asized", asizeof, "Asizer",
+         lambda A: lambda: A().asized(G, detail=2), False),
+        ("asizeof.Asizer().exclude_refs", asizeof, "Asizer",
+         lambda A: lambda: A().exclude_refs(G["ints"], G["strs"]), False),
+        ("asizeof.Asizer().exclude_objs", asizeof, "Asizer",
+         lambda A: lambda: A().exclude_objs(G["ints"], G["strs"]), False),
+        ("asizeof.Asizer().exclude_types", asizeof, "Asizer",
+         lambda A: lambda: A().exclude_types(Plain, Slotted), False),
+        ("asizeof.Asizer().reset", asizeof, "Asizer", lambda A: lambda: A().reset(), False),
+        ("asizeof.Asizer sequence (one instance)", asizeof, "Asizer", asizer_sequence, False),
+        # pympler.muppy
+        ("muppy.get_referents", muppy, "get_referents",
+         lambda f: lambda: f([G, P, S], level=2), False),
+        ("muppy.get_size", muppy, "get_size", lambda f: lambda: f(list(SAMPLES)), False),
+        ("muppy.get_objects", muppy, "get_objects", lambda f: lambda: f(), True),
+        # pympler.summary
+        ("summary.summarize(samples)", summary, "summarize",
+         lambda f: lambda: f(list(SAMPLES)), False),
+        ("summary.get_diff", summary, "get_diff", summary_diff(summary), False),
+        ("summary.summarize(get_objects())", summary, "summarize",
+         heap_summary(muppy), True),
+        # pympler.tracker
+        ("tracker.SummaryTracker().diff()", tracker, "SummaryTracker",
+         lambda T: lambda: T().diff(), True),
+        ("tracker.ObjectTracker().get_diff()", tracker, "ObjectTracker",
+         lambda T: lambda: T().get_diff(), True),
+    ]
+    cases = []
+    for label, module, attr, factory, heavy in table:
+        if module is None or factory is None:
+            continue
+        target = getattr(module, attr, None)
+        name = label
+        if target is None:
+            notes.append("skip %s: %s.%s does not exist" % (name, module.__name__, attr))
+            continue
+        cases.append(Case(name, factory(target), heavy=heavy))
+    missing = [m for m, mod in (("pympler.asizeof", asizeof), ("pympler.muppy", muppy),
+                                ("pympler.summary", summary), ("pympler.tracker", tracker))
+               if mod is None]
+    if missing:
+        notes.append("modules not present (skipped): %s" % ", ".join(missing))
+    return cases
+
+
+def asizer_sequence(Asizer):
+    sizer = Asizer()
+
+    def call():
+        sizer.exclude_refs(G_EXCLUDED)
+        sizer.asizeof(GRAPH)
+        sizer.asizesof(PLAIN, SLOTTED)
+        sizer.asized(GRAPH, detail=1)
+        sizer.reset()
+    return call
+
+
+G_EXCLUDED = GRAPH["nested"]
+
+
+def summary_diff(summary):
+    if summary is None or not hasattr(summary, "summarize"):
+        return None
+    left = summary.summarize([GRAPH, PLAIN, 1, "a"])
+    right = summary.summarize(list(SAMPLES))
+    return lambda f: lambda: f(left, right)
+
+
+def heap_summary(muppy):
+    if muppy is None or not hasattr(muppy, "get_objects"):
+        return None
+    return lambda f: lambda: f(muppy.get_objects())
+
+
+# ---------------------------------------------------------------------------
+# Checks.
+
+_int_pool = {}
+
+
+def pooled(value):
+    # Store deltas as pooled ints, as refleak.py does, so that keeping them
+    # does not itself show up as growing refcounts.
+    return _int_pool.setdefault(value, value)
+
+
+def _cleanup():
+    re.purge()
+    sys._clear_type_cache()
+    gc.collect()
+
+
+def refcheck(case, warmups, rounds, calls):
+    """refleak.py's loop: returns (rc_deltas, block_deltas) of measured rounds."""
+    gettotalrefcount = sys.gettotalrefcount
+    getallocatedblocks = sys.getallocatedblocks
+    try:
+        from sys import _getquickenedcount
+    except ImportError:
+        def _getquickenedcount():
+            return 0
+    fn = case.fn
+    reps = range(calls)
+    total = warmups + rounds
+    rc_deltas = [0] * total
+    blk_deltas = [0] * total
+    rc_before = blk_before = 0
+    _cleanup()
+    for i in range(total):
+        for _ in reps:
+            fn()
+        _cleanup()
+        blk_after = getallocatedblocks() - _getquickenedcount()
+        rc_after = gettotalrefcount()
+        rc_deltas[i] = pooled(rc_after - rc_before)
+        blk_deltas[i] = pooled(blk_after - blk_before)
+        rc_before = rc_after
+        blk_before = blk_after
+    return rc_deltas[warmups:], blk_deltas[warmups:]
+
+
+def leaking(deltas):
+    # refleak.py's check_rc_deltas: [3, 0, 0], [0, 1, 0], [8, -8, 1] are noise;
+    # [5, 5, 6], [10, 1, 1] are leaks.
+    return all(delta >= 1 for delta in deltas)
+
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * PAGE
+
+
+def rsscheck(case, calls, tolerance):
+    """Returns (growths, leaked).  A second run confirms growth over tolerance."""
+    fn = case.fn
+    for _ in range(max(1, calls // 10)):
+        fn()
+    growths = []
+    for attempt in range(2):
+        gc.collect()
+        before = rss()
+        for _ in range(calls):
+            fn()
+        gc.collect()
+        growths.append(rss() - before)
+        if growths[-1] <= tolerance:
+            return growths, False
+    return growths, True
+
+
+def self_test(args):
+    """Check that the checks have teeth: a deliberate reference leak and a
+    deliberate malloc leak (through ctypes) must be reported, a no-op must not."""
+    import ctypes
+
+    incref = ctypes.pythonapi.Py_IncRef
+    incref.argtypes = [ctypes.py_object]
+    incref.restype = None
+    libc = ctypes.CDLL(None)
+    libc.malloc.argtypes = [ctypes.c_size_t]
+    libc.malloc.restype = ctypes.c_void_p
+    libc.memset.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
+    libc.memset.restype = ctypes.c_void_p
+    target = object()
+
+    def leak_memory():
+        libc.memset(libc.malloc(4096), 1, 4096)
+
+    ok = True
+    if args.refs:
+        rc, _ = refcheck(Case("no-op", lambda: None), args.warmups, args.rounds, args.calls)
+        rc, blk = refcheck(Case("no-op", lambda: None), args.warmups, args.rounds, args.calls)
+        print("  self-test refs, no-op:        refs %s blocks %s -> %s"
+              % (rc, blk, "LEAK (wrong)" if leaking(rc) or leaking(blk) else "clean (right)"))
+        ok &= not (leaking(rc) or leaking(blk))
+        rc, blk = refcheck(Case("Py_IncRef", lambda: incref(target)), args.warmups, args.rounds, args.calls)
+        print("  self-test refs, Py_IncRef:    refs %s -> %s"
+              % (rc, "LEAK (right)" if leaking(rc) else "clean (wrong)"))
+        ok &= leaking(rc)
+    if args.rss:
+        tolerance = args.rss_tolerance_kib * 1024
+        growths, leaked = rsscheck(Case("no-op", lambda: None), args.rss_calls, tolerance)
+        print("  self-test rss, no-op:         %s KiB -> %s"
+              % ([g // 1024 for g in growths], "LEAK (wrong)" if leaked else "clean (right)"))
+        ok &= not leaked
+        growths, leaked = rsscheck(Case("malloc", leak_memory), args.rss_calls, tolerance)
+        print("  self-test rss, malloc(4096):  %s KiB -> %s"
+              % ([g // 1024 for g in growths], "LEAK (right)" if leaked else "clean (wrong)"))
+        ok &= leaked
+    print("leakcheck: self-test %s" % ("passed" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
+# ---------------------------------------------------------------------------
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--refs", action="store_true", help="refcount check (needs a debug interpreter)")
+    parser.add_argument("--rss", action="store_true", help="RSS growth check")
+    parser.add_argument("--list", action="store_true", help="list the entry points and exit")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check that a deliberate leak is caught and a no-op is not, then exit")
+    parser.add_argument("--warmups", type=int, default=3, help="refcount warm-up rounds (3)")
+    parser.add_argument("--rounds", type=int, default=3, help="refcount measured rounds (3)")
+    parser.add_argument("--calls", type=int, default=10, help="calls per refcount round (10; heavy: 1)")
+    parser.add_argument("--rss-calls", type=int, default=10000, help="calls per RSS run (10000)")
+    parser.add_argument("--rss-heavy-calls", type=int, default=10, help="calls per RSS run, heap-walking entry points (10)")
+    parser.add_argument("--rss-tolerance-kib", type=int, default=1024, help="allowed RSS growth per run (1024 KiB)")
+    parser.add_argument("--only", metavar="REGEX", help="only entry points whose name matches")
+    args = parser.parse_args(argv)
+
+    has_refcount = hasattr(sys, "gettotalrefcount")
+    if not (args.refs or args.rss or args.list) or (args.self_test and not (args.refs or args.rss)):
+        args.refs = has_refcount
+        args.rss = True
+    if args.refs and not has_refcount:
+        print("leakcheck: --refs needs a debug interpreter (sys.gettotalrefcount); "
+              "%s is not one" % sys.executable, file=sys.stderr)
+        return 2
+    if args.self_test:
+        return self_test(args)
+
+    try:
+        import pympler
+        core = importlib.import_module("pympler._core")
+    except ImportError as exc:
+        print("leakcheck: cannot import pympler: %s" % exc, file=sys.stderr)
+        return 2
+    here = os.path.dirname(os.path.abspath(__file__))
+    print("leakcheck: %s %s%s; pympler from %s; PYTHONMALLOC=%s"
+          % (sys.executable, sys.version.split()[0], " (debug)" if has_refcount else "",
+             os.path.dirname(pympler.__file__), os.environ.get("PYTHONMALLOC", "")))
+    if os.path.commonpath([here, os.path.abspath(pympler.__file__)]) == os.path.dirname(here):
+        print("leakcheck: warning: pympler is imported from the source tree, not an install")
+
+    notes = []
+    cases = core_cases(core, notes) + api_cases(notes)
+    if args.only:
+        cases = [c for c in cases if re.search(args.only, c.name)]
+    for note in notes:
+        print("  - %s" % note)
+    if args.list:
+        for case in cases:
+            print("  %s%s%s" % (case.name, " [heavy]" if case.heavy else "",
+                                "  (%s)" % case.note if case.note else ""))
+        return 0
+    if not cases:
+        print("leakcheck: no entry points found", file=sys.stderr)
+        return 1
+
+    failures = []
+    width = max(len(c.name) for c in cases)
+    checks = [name for name, on in (("refs", args.refs), ("rss", args.rss)) if on]
+    print("leakcheck: %d entry points, checks: %s" % (len(cases), ", ".join(checks)))
+    t_start = time.monotonic()
+    if args.refs:
+        # The measuring loop itself settles (bytecode specialisation, caches)
+        # over its first rounds in a process; run it on a no-op first, and
+        # check that a no-op then measures clean.
+        noop = Case("no-op", lambda: None)
+        for _ in range(2):
+            rc, blk = refcheck(noop, args.warmups, args.rounds, args.calls)
+        print("  harness self-check (no-op): refs %s blocks %s" % (rc, blk))
+        if leaking(rc) or leaking(blk):
+            print("leakcheck: the refcount harness reports a leak for a no-op; "
+                  "results would be meaningless", file=sys.stderr)
+            return 1
+    for case in cases:
+        t0 = time.monotonic()
+        parts = []
+        bad = False
+        try:
+            if args.refs:
+                calls = 1 if case.heavy else args.calls
+                rc, blk = refcheck(case, args.warmups, args.rounds, calls)
+                rc_leak, blk_leak = leaking(rc), leaking(blk)
+                parts.append("refs %s%s blocks %s%s" % (
+                    rc, " LEAK" if rc_leak else "", blk, " LEAK" if blk_leak else ""))
+                bad |= rc_leak or blk_leak
+            if args.rss:
+                calls = args.rss_heavy_calls if case.heavy else args.rss_calls
+                growths, leaked = rsscheck(case, calls, args.rss_tolerance_kib * 1024)
+                parts.append("rss/%d calls %s KiB%s" % (
+                    calls, [g // 1024 for g in growths], " LEAK" if leaked else ""))
+                bad |= leaked
+        except Exception:
+            parts.append("ERROR\n" + traceback.format_exc())
+            bad = True
+        status = "FAIL" if bad else "ok  "
+        print("  %s %-*s %s  (%.1fs)" % (status, width, case.name, "; ".join(parts),
+                                         time.monotonic() - t0), flush=True)
+        if bad:
+            failures.append(case.name)
+    print("leakcheck: %d entry points checked in %.0fs, %d leaking%s"
+          % (len(cases), time.monotonic() - t_start, len(failures),
+             (": " + ", ".join(failures)) if failures else ""))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
