@@ -252,6 +252,57 @@ void pym_cursor_release(PymFrame *f);
 
 /* ---- heap.c: live-object enumeration and summaries -------------------- */
 
+/* Register the heap functions (heap.c) and the aggregation functions
+ * (aggregate.c) on the module.  0 / -1. */
 int pym_heap_init(PyObject *module, PymState *st);
+int pym_heap_aggregate_init(PyObject *module);
+
+/* aggregate.c: per-label totals of (count, getsizeof).  A labeler maps each
+ * object to a label index: per-type labels are computed once per type (by
+ * the Python callable l_typelabel), per-object labels only for the types in
+ * l_special (or for all objects when l_objlabel is set).  All Python
+ * callables are borrowed from the label spec for the duration of one call. */
+typedef struct PymHeapTypeRec PymHeapTypeRec;
+
+typedef struct {
+    Py_ssize_t a_count;
+    Py_ssize_t a_size;
+} PymHeapAcc;
+
+typedef struct {
+    PymState *l_state;
+    PyObject *l_spec;            /* strong: the label spec tuple */
+    PyObject *l_typelabel;       /* borrowed from l_spec: f(type) -> str */
+    PyObject *l_applyrep;        /* borrowed: f(rep, obj) -> str */
+    PyObject *l_special;         /* borrowed dict type -> rep, or NULL */
+    PyObject *l_fastfunc;        /* borrowed: the rep computed in C for functions */
+    PyObject *l_objlabel;        /* borrowed: f(obj) -> str for every object, or NULL */
+    PyObject *l_at0x;            /* strong: " at 0x" */
+    PymPtrMap l_index;           /* type -> index into l_types */
+    PymHeapTypeRec *l_types;
+    Py_ssize_t l_ntypes;
+    Py_ssize_t l_captypes;
+    PyTypeObject *l_lasttype;    /* one-entry cache of the last type */
+    Py_ssize_t l_lastidx;
+    PyObject *l_labelidx;        /* strong dict label -> int index */
+    PyObject **l_labels;         /* strong, l_nlabels of them */
+    PymHeapAcc *l_accs;
+    Py_ssize_t l_nlabels;
+    Py_ssize_t l_caplabels;
+} PymHeapLabeler;
+
+/* Set up L from spec = (typelabel, applyrep, special, fastfunc, objlabel)
+ * (special, fastfunc, objlabel may be None).  0 / -1. */
+int pym_heap_labeler_init(PymHeapLabeler *L, PymState *st, PyObject *spec);
+/* Release everything L holds; safe on a zeroed or half-initialised L. */
+void pym_heap_labeler_clear(PymHeapLabeler *L);
+/* Label o and add it to its label's totals: *label receives the label
+ * index, *size its getsizeof (the basic size when __sizeof__ fails).  Never
+ * fails because of o; 0, or -1 on memory errors and on exceptions that are
+ * not Exception subclasses (KeyboardInterrupt). */
+int pym_heap_labeler_add(PymHeapLabeler *L, PyObject *o, Py_ssize_t *label, Py_ssize_t *size);
+/* New list of rows [label, count, size], one per label, in order of first
+ * appearance. */
+PyObject *pym_heap_labeler_rows(PymHeapLabeler *L);
 
 #endif /* PYM_PYMPLER_H */

@@ -1,0 +1,658 @@
+/* aggregate.c -- per-label summaries of objects: count and total getsizeof.
+ *
+ * A summary (spec section 4) is one row [label, count, size] per distinct
+ * label.  Pympler 1.1 computes the label of every object in Python (about
+ * 4 us each).  Here a PymHeapLabeler keeps, per type seen in the call:
+ *
+ *   - the way its getsizeof is obtained (pym_sizing_resolve, once);
+ *   - how its objects are labelled (k_mode):
+ *       MODE_TYPE  the label depends on the type only: computed once by the
+ *                  Python callable typelabel(type) -- this is the case for
+ *                  every type without an entry in summary.representations
+ *                  and for the built-in dict/list/set entries;
+ *       MODE_FUNC  plain functions with the built-in representation:
+ *                  "function (<__name__>)" formatted in C (names holding
+ *                  " at 0x" go through Python, which strips addresses);
+ *       MODE_REP   a representation callable: applyrep(rep, obj) per object;
+ *       MODE_OBJ   the module's label function was replaced: objlabel(obj)
+ *                  per object.
+ *
+ * Labels map to accumulator slots through a dict label -> index, so the
+ * per-object work of MODE_TYPE is one pointer-keyed lookup (with a one-type
+ * cache), the size and two additions.  No object is created per input
+ * object.  Label callables may raise for hostile objects: an Exception
+ * falls back to the type label, and that one to the C type name, so no
+ * user object can make a summary fail.
+ *
+ * Python interface: pympler._core.heap_summarize and summary_diff (bound
+ * here), used by src/pympler/summary.py; heap.c uses the labeler for the
+ * fused heap summaries and the ObjectTracker snapshots.
+ */
+#include "pympler.h"
+
+#include <string.h>   /* memset */
+
+enum { MODE_TYPE = 0, MODE_FUNC, MODE_REP, MODE_OBJ };
+
+struct PymHeapTypeRec {
+    PyTypeObject *k_type;    /* strong */
+    PyObject *k_sizeof;      /* strong or NULL: resolved __sizeof__ */
+    PyObject *k_rep;         /* strong or NULL: per-object label callable */
+    int k_how;               /* PYM_SIZEOF_* */
+    int k_mode;              /* MODE_* */
+    Py_ssize_t k_label;      /* label index of the type label, -1 until needed */
+};
+
+/* An exception is pending: swallow it if it is an Exception (a user
+ * object misbehaving) and return 0, else keep it and return -1. */
+static int
+swallow(void)
+{
+    if (PyErr_ExceptionMatches(PyExc_Exception)) {
+        PyErr_Clear();
+        return 0;
+    }
+    return -1;
+}
+
+/* Turn the result of a label callable (stolen, may be NULL) into an exact
+ * str.  NULL with *fatal == 0 means "use the fallback"; NULL with
+ * *fatal == 1 means an exception that must propagate. */
+static PyObject *
+as_label(PyObject *res, int *fatal)
+{
+    PyObject *text;
+    *fatal = 0;
+    if (res == NULL) {
+        *fatal = swallow() < 0;
+        return NULL;
+    }
+    if (PyUnicode_CheckExact(res)) {
+        return res;
+    }
+    if (res == Py_None) {
+        Py_DECREF(res);
+        return NULL;
+    }
+    if (PyUnicode_Check(res)) {
+        text = PyUnicode_FromObject(res);    /* exact copy of a str subclass */
+    }
+    else {
+        text = PyObject_Str(res);
+        if (text != NULL && !PyUnicode_CheckExact(text)) {
+            Py_SETREF(text, PyUnicode_FromObject(text));
+        }
+    }
+    Py_DECREF(res);
+    if (text == NULL) {
+        *fatal = swallow() < 0;
+    }
+    return text;
+}
+
+/* Index of label (an exact str, borrowed), added if new.  -1 on error. */
+static Py_ssize_t
+label_index(PymHeapLabeler *L, PyObject *label)
+{
+    PyObject *v, *py_idx;
+    Py_ssize_t idx;
+    v = PyDict_GetItemWithError(L->l_labelidx, label);   /* borrowed; str: no user code */
+    if (v != NULL) {
+        return PyLong_AsSsize_t(v);
+    }
+    if (PyErr_Occurred()) {
+        return -1;
+    }
+    if (L->l_nlabels == L->l_caplabels) {
+        Py_ssize_t cap = L->l_caplabels ? L->l_caplabels * 2 : 64;
+        PyObject **labels = (PyObject **)PyMem_RawRealloc(L->l_labels, (size_t)cap * sizeof(PyObject *));
+        PymHeapAcc *accs;
+        if (labels == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        L->l_labels = labels;
+        accs = (PymHeapAcc *)PyMem_RawRealloc(L->l_accs, (size_t)cap * sizeof(PymHeapAcc));
+        if (accs == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        L->l_accs = accs;
+        L->l_caplabels = cap;
+    }
+    idx = L->l_nlabels;
+    py_idx = PyLong_FromSsize_t(idx);
+    if (py_idx == NULL) {
+        return -1;
+    }
+    if (PyDict_SetItem(L->l_labelidx, label, py_idx) < 0) {
+        Py_DECREF(py_idx);
+        return -1;
+    }
+    Py_DECREF(py_idx);
+    L->l_labels[idx] = Py_NewRef(label);
+    L->l_accs[idx].a_count = 0;
+    L->l_accs[idx].a_size = 0;
+    L->l_nlabels++;
+    return idx;
+}
+
+/* Label index of the type label of type record i, computed on first use.
+ * -1 on a fatal error. */
+static Py_ssize_t
+type_label(PymHeapLabeler *L, Py_ssize_t i)
+{
+    PyTypeObject *tp = L->l_types[i].k_type;
+    PyObject *res, *label;
+    Py_ssize_t idx;
+    int fatal;
+
+    if (L->l_types[i].k_label >= 0) {
+        return L->l_types[i].k_label;
+    }
+    Py_INCREF(tp);
+    res = PyObject_CallOneArg(L->l_typelabel, (PyObject *)tp);
+    label = as_label(res, &fatal);
+    if (label == NULL && !fatal) {
+        /* The Python fallbacks failed too: the C type name. */
+        label = PyUnicode_FromString(tp->tp_name);
+    }
+    Py_DECREF(tp);
+    if (label == NULL) {
+        return -1;
+    }
+    idx = label_index(L, label);
+    Py_DECREF(label);
+    if (idx >= 0) {
+        L->l_types[i].k_label = idx;
+    }
+    return idx;
+}
+
+/* Label index of o through a Python callable: applyrep(rep, o) when
+ * via_apply, else rep(o).  Falls back to the type label.  -1 fatal. */
+static Py_ssize_t
+callable_label(PymHeapLabeler *L, PyObject *o, Py_ssize_t i, int via_apply)
+{
+    PyObject *rep = L->l_types[i].k_rep;
+    PyObject *res, *label;
+    Py_ssize_t idx;
+    int fatal;
+
+    Py_INCREF(rep);
+    if (via_apply) {
+        res = PyObject_CallFunctionObjArgs(L->l_applyrep, rep, o, NULL);
+    }
+    else {
+        res = PyObject_CallOneArg(rep, o);
+    }
+    Py_DECREF(rep);
+    label = as_label(res, &fatal);
+    if (label == NULL) {
+        return fatal ? -1 : type_label(L, i);
+    }
+    idx = label_index(L, label);
+    Py_DECREF(label);
+    return idx;
+}
+
+/* "function (<__name__>)" for a plain function, in C.  Names containing
+ * " at 0x" go through Python, which removes addresses.  -1 fatal. */
+static Py_ssize_t
+function_label(PymHeapLabeler *L, PyObject *o, Py_ssize_t i)
+{
+    PyObject *name = ((PyFunctionObject *)o)->func_name;   /* borrowed, a str */
+    PyObject *label;
+    Py_ssize_t pos, idx;
+
+    if (name == NULL || !PyUnicode_CheckExact(name)) {
+        return callable_label(L, o, i, 1);
+    }
+    pos = PyUnicode_Find(name, L->l_at0x, 0, PY_SSIZE_T_MAX, 1);
+    if (pos == -2) {
+        return -1;
+    }
+    if (pos >= 0) {
+        return callable_label(L, o, i, 1);
+    }
+    label = PyUnicode_FromFormat("function (%U)", name);
+    if (label == NULL) {
+        return -1;
+    }
+    idx = label_index(L, label);
+    Py_DECREF(label);
+    return idx;
+}
+
+/* Append a record for tp; returns its index, or -1 on a fatal error. */
+static Py_ssize_t
+new_type(PymHeapLabeler *L, PyTypeObject *tp)
+{
+    PymHeapTypeRec rec;
+    PyObject *func = NULL;
+    Py_ssize_t idx;
+
+    memset(&rec, 0, sizeof(rec));
+    rec.k_label = -1;
+    rec.k_mode = MODE_TYPE;
+    rec.k_how = pym_sizing_resolve(L->l_state, tp, &func);   /* func borrowed */
+    Py_XINCREF(func);
+    rec.k_sizeof = func;
+    Py_INCREF(tp);
+    rec.k_type = tp;
+    if (L->l_objlabel != NULL) {
+        rec.k_mode = MODE_OBJ;
+        rec.k_rep = Py_NewRef(L->l_objlabel);
+    }
+    else if (L->l_special != NULL) {
+        /* Hashing the type may run a metaclass __hash__: hostile ones
+         * raise, and then the type simply has no representation. */
+        PyObject *rep = PyDict_GetItemWithError(L->l_special, (PyObject *)tp);   /* borrowed */
+        if (rep != NULL) {
+            rec.k_rep = Py_NewRef(rep);
+            rec.k_mode = (rep == L->l_fastfunc && tp == &PyFunction_Type) ? MODE_FUNC : MODE_REP;
+        }
+        else if (PyErr_Occurred() && swallow() < 0) {
+            goto error;
+        }
+    }
+    if (L->l_ntypes == L->l_captypes) {
+        Py_ssize_t cap = L->l_captypes ? L->l_captypes * 2 : 64;
+        PymHeapTypeRec *types = (PymHeapTypeRec *)PyMem_RawRealloc(
+            L->l_types, (size_t)cap * sizeof(PymHeapTypeRec));
+        if (types == NULL) {
+            PyErr_NoMemory();
+            goto error;
+        }
+        L->l_types = types;
+        L->l_captypes = cap;
+    }
+    idx = L->l_ntypes;
+    if (pym_ptrmap_setdefault(&L->l_index, tp, idx) < 0) {
+        goto error;
+    }
+    L->l_types[idx] = rec;
+    L->l_ntypes++;
+    if (rec.k_mode == MODE_TYPE && type_label(L, idx) < 0) {
+        return -1;   /* the record is owned by L now */
+    }
+    return idx;
+
+error:
+    Py_XDECREF(rec.k_sizeof);
+    Py_XDECREF(rec.k_rep);
+    Py_DECREF(rec.k_type);
+    return -1;
+}
+
+int
+pym_heap_labeler_init(PymHeapLabeler *L, PymState *st, PyObject *spec)
+{
+    PyObject *special, *fastfunc, *objlabel;
+
+    memset(L, 0, sizeof(*L));
+    pym_ptrmap_init(&L->l_index);
+    L->l_state = st;
+    if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 5) {
+        PyErr_SetString(PyExc_TypeError,
+                        "label spec must be (typelabel, applyrep, special, fastfunc, objlabel)");
+        return -1;
+    }
+    L->l_spec = Py_NewRef(spec);
+    L->l_typelabel = PyTuple_GET_ITEM(spec, 0);
+    L->l_applyrep = PyTuple_GET_ITEM(spec, 1);
+    special = PyTuple_GET_ITEM(spec, 2);
+    fastfunc = PyTuple_GET_ITEM(spec, 3);
+    objlabel = PyTuple_GET_ITEM(spec, 4);
+    if (!PyCallable_Check(L->l_typelabel) || !PyCallable_Check(L->l_applyrep)) {
+        PyErr_SetString(PyExc_TypeError, "typelabel and applyrep must be callable");
+        return -1;
+    }
+    if (special != Py_None) {
+        if (!PyDict_Check(special)) {
+            PyErr_SetString(PyExc_TypeError, "special must be a dict or None");
+            return -1;
+        }
+        L->l_special = special;
+    }
+    L->l_fastfunc = fastfunc == Py_None ? NULL : fastfunc;
+    if (objlabel != Py_None) {
+        if (!PyCallable_Check(objlabel)) {
+            PyErr_SetString(PyExc_TypeError, "objlabel must be callable or None");
+            return -1;
+        }
+        L->l_objlabel = objlabel;
+    }
+    L->l_at0x = PyUnicode_FromString(" at 0x");
+    if (L->l_at0x == NULL) {
+        return -1;
+    }
+    L->l_labelidx = PyDict_New();
+    if (L->l_labelidx == NULL) {
+        return -1;
+    }
+    return 0;
+}
+
+void
+pym_heap_labeler_clear(PymHeapLabeler *L)
+{
+    Py_ssize_t i;
+    for (i = 0; i < L->l_ntypes; i++) {
+        Py_XDECREF(L->l_types[i].k_sizeof);
+        Py_XDECREF(L->l_types[i].k_rep);
+        Py_DECREF(L->l_types[i].k_type);
+    }
+    PyMem_RawFree(L->l_types);
+    L->l_types = NULL;
+    L->l_ntypes = L->l_captypes = 0;
+    pym_ptrmap_clear(&L->l_index);
+    for (i = 0; i < L->l_nlabels; i++) {
+        Py_DECREF(L->l_labels[i]);
+    }
+    PyMem_RawFree(L->l_labels);
+    PyMem_RawFree(L->l_accs);
+    L->l_labels = NULL;
+    L->l_accs = NULL;
+    L->l_nlabels = L->l_caplabels = 0;
+    L->l_lasttype = NULL;
+    Py_CLEAR(L->l_labelidx);
+    Py_CLEAR(L->l_at0x);
+    Py_CLEAR(L->l_spec);
+}
+
+int
+pym_heap_labeler_add(PymHeapLabeler *L, PyObject *o, Py_ssize_t *label, Py_ssize_t *size)
+{
+    PyTypeObject *tp = Py_TYPE(o);
+    PymHeapTypeRec *rec;
+    Py_ssize_t i, idx, n;
+
+    if (tp == L->l_lasttype) {
+        i = L->l_lastidx;
+    }
+    else {
+        Py_ssize_t *slot = pym_ptrmap_get(&L->l_index, tp);
+        if (slot != NULL) {
+            i = *slot;
+        }
+        else {
+            i = new_type(L, tp);
+            if (i < 0) {
+                return -1;
+            }
+        }
+        L->l_lasttype = tp;   /* tp is kept alive by its record */
+        L->l_lastidx = i;
+    }
+    rec = &L->l_types[i];
+    n = pym_sizing_getsizeof_with(L->l_state, o, rec->k_how, rec->k_sizeof);
+    if (n < 0) {
+        n = pym_sizing_basic(o);
+    }
+    rec = &L->l_types[i];   /* a Python __sizeof__ may have run */
+    switch (rec->k_mode) {
+    case MODE_TYPE:
+        idx = rec->k_label;
+        break;
+    case MODE_FUNC:
+        idx = function_label(L, o, i);
+        break;
+    case MODE_REP:
+        idx = callable_label(L, o, i, 1);
+        break;
+    default:
+        idx = callable_label(L, o, i, 0);
+        break;
+    }
+    if (idx < 0) {
+        return -1;
+    }
+    L->l_accs[idx].a_count++;
+    L->l_accs[idx].a_size += n;
+    *label = idx;
+    *size = n;
+    return 0;
+}
+
+PyObject *
+pym_heap_labeler_rows(PymHeapLabeler *L)
+{
+    PyObject *rows = PyList_New(L->l_nlabels);
+    Py_ssize_t i;
+    if (rows == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < L->l_nlabels; i++) {
+        PyObject *row = Py_BuildValue("[Onn]", L->l_labels[i], L->l_accs[i].a_count,
+                                      L->l_accs[i].a_size);
+        if (row == NULL) {
+            Py_DECREF(rows);
+            return NULL;
+        }
+        PyList_SET_ITEM(rows, i, row);
+    }
+    return rows;
+}
+
+/* ---- bindings ------------------------------------------------------------ */
+
+PyDoc_STRVAR(heap_summarize_doc,
+"heap_summarize(objects, spec) -> list\n\n"
+"Rows [label, count, total getsizeof] of objects, one per label, labels\n"
+"given by the label spec (typelabel, applyrep, special, fastfunc, objlabel).");
+
+static PyObject *
+heap_summarize_impl(PyObject *module, PyObject *objects, PyObject *spec)
+{
+    PymHeapLabeler L;
+    PyObject *list = NULL, *rows = NULL;
+    Py_ssize_t i, label, size;
+
+    if (pym_heap_labeler_init(&L, pym_state_from_module(module), spec) < 0) {
+        goto done;
+    }
+    /* Label callables and __sizeof__ may run any code, including code that
+     * mutates the input list: re-read its length and hold each item. */
+    list = PyList_CheckExact(objects) ? Py_NewRef(objects) : PySequence_List(objects);
+    if (list == NULL) {
+        goto done;
+    }
+    for (i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject *o = Py_NewRef(PyList_GET_ITEM(list, i));
+        int r = pym_heap_labeler_add(&L, o, &label, &size);
+        Py_DECREF(o);
+        if (r < 0) {
+            goto done;
+        }
+    }
+    rows = pym_heap_labeler_rows(&L);
+
+done:
+    Py_XDECREF(list);
+    pym_heap_labeler_clear(&L);
+    return rows;
+}
+
+static PyObject *
+heap_summarize(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "heap_summarize(objects, spec) takes 2 arguments");
+        return NULL;
+    }
+    return heap_summarize_impl(module, args[0], args[1]);
+}
+
+/* dict label -> row (the last row wins, as in Pympler 1.1). */
+static PyObject *
+rows_by_label(PyObject *rows)
+{
+    PyObject *by = NULL, *it = NULL, *row = NULL, *key = NULL;
+    by = PyDict_New();
+    if (by == NULL) {
+        goto error;
+    }
+    it = PyObject_GetIter(rows);
+    if (it == NULL) {
+        goto error;
+    }
+    while ((row = PyIter_Next(it)) != NULL) {
+        key = PySequence_GetItem(row, 0);
+        if (key == NULL || PyDict_SetItem(by, key, row) < 0) {
+            goto error;
+        }
+        Py_CLEAR(key);
+        Py_CLEAR(row);
+    }
+    if (PyErr_Occurred()) {
+        goto error;
+    }
+    Py_DECREF(it);
+    return by;
+
+error:
+    Py_XDECREF(key);
+    Py_XDECREF(row);
+    Py_XDECREF(it);
+    Py_XDECREF(by);
+    return NULL;
+}
+
+/* [key, f(r[1], l[1]), f(r[2], l[2])]: the difference (r given) or the
+ * negation (r NULL) of the count and size cells. */
+static PyObject *
+diff_row(PyObject *key, PyObject *r, PyObject *l)
+{
+    PyObject *lc = NULL, *ls = NULL, *rc = NULL, *rs = NULL, *c = NULL, *s = NULL, *row = NULL;
+    lc = PySequence_GetItem(l, 1);
+    ls = lc == NULL ? NULL : PySequence_GetItem(l, 2);
+    if (ls == NULL) {
+        goto done;
+    }
+    if (r != NULL) {
+        rc = PySequence_GetItem(r, 1);
+        rs = rc == NULL ? NULL : PySequence_GetItem(r, 2);
+        if (rs == NULL) {
+            goto done;
+        }
+        c = PyNumber_Subtract(rc, lc);
+        s = c == NULL ? NULL : PyNumber_Subtract(rs, ls);
+    }
+    else {
+        c = PyNumber_Negative(lc);
+        s = c == NULL ? NULL : PyNumber_Negative(ls);
+    }
+    if (s != NULL) {
+        row = PyList_New(3);
+        if (row != NULL) {
+            PyList_SET_ITEM(row, 0, Py_NewRef(key));
+            PyList_SET_ITEM(row, 1, c);
+            PyList_SET_ITEM(row, 2, s);
+            c = s = NULL;
+        }
+    }
+done:
+    Py_XDECREF(lc);
+    Py_XDECREF(ls);
+    Py_XDECREF(rc);
+    Py_XDECREF(rs);
+    Py_XDECREF(c);
+    Py_XDECREF(s);
+    return row;
+}
+
+PyDoc_STRVAR(summary_diff_doc,
+"summary_diff(left, right) -> list\n\n"
+"Row-wise difference right minus left of two summaries, matched by label:\n"
+"labels in both give [label, rc - lc, rs - ls], labels only in right the\n"
+"right row itself, labels only in left [label, -lc, -ls].");
+
+static PyObject *
+summary_diff_impl(PyObject *left, PyObject *right)
+{
+    PyObject *ld = NULL, *rd = NULL, *res = NULL, *key, *row, *other;
+    Py_ssize_t pos;
+
+    ld = rows_by_label(left);
+    rd = ld == NULL ? NULL : rows_by_label(right);
+    res = rd == NULL ? NULL : PyList_New(0);
+    if (res == NULL) {
+        goto error;
+    }
+    /* ld and rd are private, so iterating them while user code (numbers,
+     * hashes of odd labels) runs is safe. */
+    pos = 0;
+    while (PyDict_Next(rd, &pos, &key, &row)) {
+        PyObject *item;
+        Py_INCREF(key);
+        Py_INCREF(row);
+        other = PyDict_GetItemWithError(ld, key);   /* borrowed */
+        if (other == NULL && PyErr_Occurred()) {
+            Py_DECREF(key);
+            Py_DECREF(row);
+            goto error;
+        }
+        item = other != NULL ? diff_row(key, row, other) : Py_NewRef(row);
+        Py_DECREF(key);
+        Py_DECREF(row);
+        if (item == NULL || PyList_Append(res, item) < 0) {
+            Py_XDECREF(item);
+            goto error;
+        }
+        Py_DECREF(item);
+    }
+    pos = 0;
+    while (PyDict_Next(ld, &pos, &key, &row)) {
+        PyObject *item;
+        int in_right;
+        Py_INCREF(key);
+        Py_INCREF(row);
+        in_right = PyDict_Contains(rd, key);
+        item = in_right == 0 ? diff_row(key, NULL, row) : NULL;
+        Py_DECREF(key);
+        Py_DECREF(row);
+        if (in_right < 0 || (in_right == 0 && item == NULL)) {
+            goto error;
+        }
+        if (item != NULL) {
+            int r = PyList_Append(res, item);
+            Py_DECREF(item);
+            if (r < 0) {
+                goto error;
+            }
+        }
+    }
+    Py_DECREF(ld);
+    Py_DECREF(rd);
+    return res;
+
+error:
+    Py_XDECREF(ld);
+    Py_XDECREF(rd);
+    Py_XDECREF(res);
+    return NULL;
+}
+
+static PyObject *
+summary_diff(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "summary_diff(left, right) takes 2 arguments");
+        return NULL;
+    }
+    return summary_diff_impl(args[0], args[1]);
+}
+
+static PyMethodDef aggregate_functions[] = {
+    {"heap_summarize", (PyCFunction)(void (*)(void))heap_summarize, METH_FASTCALL,
+     heap_summarize_doc},
+    {"summary_diff", (PyCFunction)(void (*)(void))summary_diff, METH_FASTCALL, summary_diff_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+int
+pym_heap_aggregate_init(PyObject *module)
+{
+    return PyModule_AddFunctions(module, aggregate_functions);
+}
