@@ -223,23 +223,19 @@ collect_exception(PyObject *o, PymRefArray *a)
 static int
 collect_structseq(PyObject *o, PymRefArray *a)
 {
+    /* The members of the struct sequence type itself name every field,
+     * the hidden ones after Py_SIZE (the visible length) included; they all
+     * lie in the object's allocation (PyStructSequence_New allocates the
+     * real size). */
     PyTypeObject *tp = Py_TYPE(o);
     PyMemberDef *m;
-    Py_ssize_t limit = tp->tp_basicsize + Py_SIZE(o) * (Py_ssize_t)sizeof(PyObject *);
-    for (; tp != NULL && tp != &PyTuple_Type; tp = tp->tp_base) {
-        if (tp->tp_members == NULL) {
-            continue;
-        }
-        for (m = tp->tp_members; m->name != NULL; m++) {
-            if (m->type == T_OBJECT && m->offset >= (Py_ssize_t)offsetof(PyTupleObject, ob_item)
-                && m->offset + (Py_ssize_t)sizeof(PyObject *) <= limit) {
-                PyObject *v = *(PyObject **)((char *)o + m->offset);
-                if (pym_refarray_append(a, v, NULL, m->name, PYM_NAME_MEMBER) < 0) {
-                    return -1;
-                }
+    for (m = tp->tp_members; m != NULL && m->name != NULL; m++) {
+        if (m->type == T_OBJECT && m->offset >= (Py_ssize_t)offsetof(PyTupleObject, ob_item)) {
+            PyObject *v = *(PyObject **)((char *)o + m->offset);
+            if (pym_refarray_append(a, v, NULL, m->name, PYM_NAME_MEMBER) < 0) {
+                return -1;
             }
         }
-        break;   /* members of the struct sequence type itself */
     }
     return 0;
 }
@@ -331,7 +327,7 @@ pym_referents_collect(PymState *st, PyObject *o, int special, int code, PymRefAr
     case PYM_S_TRACEBACK: {
         PyTracebackObject *tb = (PyTracebackObject *)o;
         if (add_named(a, "tb_frame", (PyObject *)tb->tb_frame) < 0
-            || add_named(a, "tb_next", (PyObject *)tb->tb_next) < 0) {
+            || add_named(a, "tb_next", tb->tb_next != NULL ? (PyObject *)tb->tb_next : Py_None) < 0) {
             return -1;
         }
         return 0;

@@ -10,7 +10,7 @@
  *   - in z_marks (PymPtrMap) with value -1: excluded object, never sized;
  *   - in z_marks with value n >= 0: a positional argument or an object
  *     given to exclude_refs(): sized only when given at depth 0 and not yet
- *     sized; n counts encounters (0 = not yet);
+ *     sized; n is encounters << 1 | sized;
  *   - otherwise z_seen (PymIdSet) tells first / second / later encounter.
  * An object is in at most one of the two, so counters are exact:
  *   seen = encounters, sized = first encounters, duplicate = second ones.
@@ -144,6 +144,16 @@ align_up(Py_ssize_t n, Py_ssize_t align)
         n = (n + align - 1) & ~(align - 1);
     }
     return n;
+}
+
+/* Visit instance attributes last (see cursor.c)?  Only when the order
+ * cannot change a result: no tracking (totals per frame, tree names) and
+ * no depth limit (with a limit, which path first reaches a shared object
+ * decides whether its referents are within the limit). */
+static inline int
+dict_last(const PymSizerObject *z)
+{
+    return !z->z_tracking && z->z_limit == PY_SSIZE_T_MAX;
 }
 
 /* ---- statistics ---------------------------------------------------------- */
@@ -296,20 +306,26 @@ encounter(PymSizerObject *z, PyObject *o, Py_ssize_t depth, Py_ssize_t *flat,
     PymTypeInfo *t;
     Py_ssize_t n;
     if (mark != NULL) {
+        /* A positional / excluded-ref object: value = encounters << 1 |
+         * sized bit.  Sized only at depth 0, once. */
+        Py_ssize_t enc, done;
         if (*mark < 0) {
             return ENC_SKIP;   /* excluded object */
         }
+        enc = (*mark >> 1) + 1;
+        done = *mark & 1;
         z->z_nseen++;
-        (*mark)++;
-        if (*mark == 1) {
+        if (enc == 1) {
             z->z_sized++;
         }
-        else if (*mark == 2) {
+        else if (enc == 2) {
             z->z_duplicate++;
         }
-        if (depth > 0 || *mark > 1) {
+        if (depth > 0 || done) {
+            *mark = (enc << 1) | done;
             return ENC_SKIP;
         }
+        *mark = (enc << 1) | 1;
     }
     else {
         int r = pym_idset_add(&z->z_seen, o);
@@ -441,7 +457,7 @@ push_frame(PymSizerObject *z, PyObject *o, int kind, int special, Py_ssize_t dep
     f->f_idx = 0;
     f->f_depth = (uint32_t)depth;
     f->f_kind = (uint8_t)kind;
-    f->f_phase = kind == PYM_K_INSTANCE ? PYM_INSTANCE_START(!z->z_tracking) : 0;
+    f->f_phase = kind == PYM_K_INSTANCE ? PYM_INSTANCE_START(dict_last(z)) : 0;
     if (kind == PYM_K_MODULE) {
         PyObject *d = PyModule_GetDict(o);   /* borrowed */
         f->f_kind = PYM_K_DICT;
@@ -543,14 +559,14 @@ pop_frame(PymSizerObject *z, PyObject **root_node)
 }
 
 /* Without tracking, an instance's un-materialised attribute values are
- * walked inline by its own frame, so the bytes of their separate storage
+ * walked inline by its own frame (dict_last), so the bytes of their separate storage
  * (3.11/3.12) are counted with the instance when it is pushed. */
 static Py_ssize_t
 values_storage(PymSizerObject *z, PyObject *o, int kind)
 {
     PymInstanceAttrs a;
     Py_ssize_t n;
-    if (z->z_tracking || kind != PYM_K_INSTANCE) {
+    if (!dict_last(z) || kind != PYM_K_INSTANCE) {
         return 0;
     }
     pym_instance_attrs(o, &a);
@@ -576,7 +592,7 @@ size_root(PymSizerObject *z, PyObject *root, PyObject **node)
     ctx.o_infer = z->z_infer;
     ctx.o_code = z->z_code;
     ctx.o_dictlike = z->z_dictlike;
-    ctx.o_dict_last = !z->z_tracking;
+    ctx.o_dict_last = dict_last(z);
     ctx.o_limit = z->z_limit;
     *node = NULL;
 
@@ -804,8 +820,11 @@ sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
         if (prev != NULL) {
             Py_ssize_t *mark = pym_ptrmap_get(&z->z_marks, o);
             z->z_nseen++;
-            if (mark != NULL && *mark >= 0 && ++(*mark) == 2) {
-                z->z_duplicate++;
+            if (mark != NULL && *mark >= 0) {
+                *mark += 2;   /* one more encounter, see encounter() */
+                if ((*mark >> 1) == 2) {
+                    z->z_duplicate++;
+                }
             }
             else if (mark == NULL && pym_idset_add(&z->z_seen, o) == 1) {
                 z->z_duplicate++;
