@@ -10,7 +10,9 @@
 * classes (code-only: 0 unless ``code=True``), their ``__mro__``, real class
   dict, descriptors (followed through ``gc.get_referents``).
 
-It never imports ``pympler``: the engine is the thing under test.
+It never imports ``pympler``: the engine is the thing under test.  It asks
+the objects nothing (``type(o)``, never ``isinstance`` or ``o.__class__``),
+so hostile objects can be sized with it too.
 
 Flat size: ``sys.getsizeof(obj)`` rounded up to ``align``, plus, on 3.13,
 the inline values of an instance (docs/sizing.md: they are part of the
@@ -211,7 +213,7 @@ def slot_values(obj):
 
 
 def is_ignored(o):
-    if isinstance(o, type):
+    if issubclass(type(o), type):
         return type.__dict__['__module__'].__get__(o) in _IGNORED_MODULES
     return type(o) is object
 
@@ -260,7 +262,7 @@ class Oracle(object):
     @staticmethod
     def _is_instance(o):
         tp = type(o)
-        return (tp.__flags__ & _TPFLAGS_HEAPTYPE) and not isinstance(o, type)
+        return (tp.__flags__ & _TPFLAGS_HEAPTYPE) and not issubclass(tp, type)
 
     # -- referents --
 
@@ -268,7 +270,7 @@ class Oracle(object):
         """[(name, child)] in the order the sizer visits them; child may be a
         _Virtual node.  None for leaves."""
         tp = type(o)
-        if isinstance(o, type):
+        if issubclass(tp, type):
             return self._class_refs(o)
         if tp in (list, tuple, set, frozenset):
             return [(None, x) for x in o]
@@ -276,7 +278,7 @@ class Oracle(object):
             return self._dict_refs(o)
         if self._is_instance(o):
             return self._instance_refs(o)
-        if isinstance(o, _LEAF_TYPES):
+        if issubclass(tp, _LEAF_TYPES):
             return None
         if tp.__flags__ & _TPFLAGS_HAVE_GC:
             # other C objects taking part in GC (descriptors, ...): what
@@ -302,9 +304,9 @@ class Oracle(object):
             out.append(('__dict__', _Virtual(o, storage, pairs)))
         out.append(('__class__', type(o)))
         out.extend(slot_values(o))
-        if isinstance(o, dict):
+        if issubclass(type(o), dict):
             out.extend(self._dict_refs(o))
-        elif isinstance(o, (list, tuple, set, frozenset)):
+        elif issubclass(type(o), (list, tuple, set, frozenset)):
             out.extend((None, x) for x in o)
         return out
 
@@ -338,7 +340,7 @@ class Oracle(object):
         return [(n, v) for n, v in out if v is not None or n == '__doc__' and '__doc__' in own]
 
     def code_only(self, o):
-        return isinstance(o, type)
+        return issubclass(type(o), type)
 
     # -- the walk --
 
@@ -367,7 +369,7 @@ class Oracle(object):
         return self.flat(o)
 
     def _walk(self, o, depth):
-        if isinstance(o, _Virtual):
+        if type(o) is _Virtual:
             flat = align_up(o.storage, self.align)
             total = flat
             if depth < self.limit:
