@@ -212,6 +212,24 @@ def slot_values(obj):
     return out
 
 
+def clip_repr(o, clip=80):
+    """repr(o), newlines as the two characters \\n, the middle replaced by
+    '....' when longer than clip (spec API.md 2.6)."""
+    r = repr(o).replace('\n', '\\n')
+    if clip > 0 and len(r) > clip:
+        h = clip // 2 - 2
+        r = r[:h] + '....' + r[-h:]
+    return r
+
+
+def name_of(o, clip=80):
+    """An object's non-empty __name__, else its clipped repr."""
+    n = getattr(o, '__name__', None)
+    if type(n) is str and n:
+        return n
+    return clip_repr(o, clip)
+
+
 def is_ignored(o):
     if issubclass(type(o), type):
         return type.__dict__['__module__'].__get__(o) in _IGNORED_MODULES
@@ -234,10 +252,14 @@ class Oracle(object):
     records: id(instance) -> [(name, value), ...] for instances whose
     __dict__ may be un-materialised (3.11+); required for those."""
 
-    def __init__(self, align=8, limit=sys.maxsize, code=False, records=None):
+    def __init__(self, align=8, limit=sys.maxsize, code=False, records=None, detail=0,
+                 clip=80):
         self.align = align
         self.limit = limit
         self.code = code
+        self.detail = detail
+        self.clip = clip
+        self._names = False
         self.records = records if records is not None else {}
         self.enc = {}          # id -> number of encounters
         self.counted = set()   # ids already sized (or skipped as code/ignored)
@@ -290,8 +312,8 @@ class Oracle(object):
     def _dict_refs(d):
         out = []
         for k, v in d.items():
-            out.append(('K', k))
-            out.append(('V', v))
+            out.append((('K', k), k))
+            out.append((('V', k), v))
         return out
 
     def _instance_refs(self, o):
@@ -317,8 +339,8 @@ class Oracle(object):
         pairs = []
         for name, value in rec:
             key = sys.intern(name)
-            pairs.append(('K', key))
-            pairs.append(('V', value))
+            pairs.append((('K', key), key))
+            pairs.append((('V', key), value))
         # Cross-check the record against the storage: the garbage collector
         # visits un-materialised values without creating the dict.
         visited = [id(x) for x in gc.get_referents(o)]
@@ -368,30 +390,48 @@ class Oracle(object):
             return None
         return self.flat(o)
 
-    def _walk(self, o, depth):
+    def _walk(self, o, depth, name=None, sink=None):
+        """Total size o adds at depth.  With a sink (a list), the Asized-like
+        node (name, size, flat, children) of o is appended to it; children
+        are collected for depth < detail."""
+        kids = [] if sink is not None and depth < self.detail else None
         if type(o) is _Virtual:
             flat = align_up(o.storage, self.align)
             total = flat
             if depth < self.limit:
-                for _, c in o.pairs:
-                    total += self._walk(c, depth + 1)
-            return total
-        flat = self._encounter(o, depth)
-        if flat is None:
-            return 0
-        total = flat
-        if depth >= self.limit:
-            return total
-        refs = self.referents(o)
-        for _, c in refs or ():
-            total += self._walk(c, depth + 1)
+                for n, c in o.pairs:
+                    total += self._walk(c, depth + 1, n, kids)
+        else:
+            flat = self._encounter(o, depth)
+            if flat is None:
+                flat = total = 0
+                kids = None
+            else:
+                total = flat
+                if depth < self.limit:
+                    for n, c in self.referents(o) or ():
+                        total += self._walk(c, depth + 1, n, kids)
+        if sink is not None:
+            sink.append((self._name(name, o) if self._names else None, total, flat,
+                         tuple(kids or ())))
         return total
 
-    def _walk_safe(self, o):
+    def _name(self, spec, o):
+        """The Asized name of a referent (spec API.md 2.4)."""
+        if spec is None:
+            return name_of(o, self.clip)
+        if type(spec) is tuple:
+            tag, key = spec[0], spec[1]
+            if tag == 'K':
+                return '[K] %s' % (key,)
+            return '[V] %s: %s' % (key, clip_repr(o, 80))
+        return spec
+
+    def _walk_safe(self, o, sink):
         old = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old, 20000))
         try:
-            return self._walk(o, 0)
+            return self._walk(o, 0, None, sink)
         finally:
             sys.setrecursionlimit(old)
 
@@ -408,6 +448,12 @@ class Oracle(object):
             self.excluded.add(id(o))
 
     def asizesof(self, *objs):
+        return tuple(n[1] for n in self.asized(*objs, names=False))
+
+    def asized(self, *objs, **kw):
+        """One (name, size, flat, children) tree per object (children down
+        to the detail level; names unless names=False)."""
+        self._names = kw.get('names', True)
         for o in objs:
             self.keep.append(o)
             self.marks.add(id(o))
@@ -419,10 +465,11 @@ class Oracle(object):
                 self._encounter(o, 0)
                 out.append(done[id(o)])
                 continue
-            s = self._walk_safe(o)
-            done[id(o)] = s
-            self.total += s
-            out.append(s)
+            sink = []
+            self._walk_safe(o, sink)
+            done[id(o)] = sink[0]
+            self.total += sink[0][1]
+            out.append(sink[0])
         return tuple(out)
 
     def asizeof(self, *objs):
