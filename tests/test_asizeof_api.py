@@ -839,3 +839,40 @@ def test_ranked_with_stats():
     z = Asizer(stats=1, above=100)
     z.asizeof(['x' * 500, 'y' * 500])
     assert z.ranked == 3
+
+
+def test_largest_objects_cutoff_and_ranking():
+    data = [str(i) * 400 for i in range(150)]
+    for level, shown in ((1, 3), (2, 10)):
+        out = io.StringIO()
+        asizeof(data, stats=level, cutoff=3, above=100, stream=out)
+        text = out.getvalue()
+        m = re.search(r'^ *(\d+) largest objects \(of (\d+) over 100 bytes\)$', text, re.M)
+        assert m, text
+        assert int(m.group(1)) == shown
+        assert int(m.group(2)) == 151   # the list and its 150 strings
+        rows = [ln for ln in _lines(text) if re.search(r', ix \d+', ln)]
+        assert len(rows) == shown
+        assert re.match(r'^ *\d+ bytes or [\d.]+ KiB: class list: ', rows[0]), rows[0]
+        assert rows[0].endswith(', ix 0')
+        assert re.search(r': class str: .*, ix 1 \(at 1\), pix 0$', rows[1]), rows[1]
+    z = Asizer(stats=1, above=100)
+    z.asizeof(data)
+    assert z.ranked == 151
+
+
+def test_above_zero_disables_ranking():
+    out = io.StringIO()
+    asizeof(['x' * 5000], stats=1, above=0, stream=out)
+    assert 'largest object' not in out.getvalue()
+
+
+def test_clip_option_in_printed_reprs():
+    out = io.StringIO()
+    data = ['y' * 3000]
+    asizeof(data, stats=2, clip=30, stream=out)
+    for line in _lines(out.getvalue()):
+        if "'yyy" in line:
+            reprs = re.findall(r"'y[y.]*'?", line)
+            assert all(len(r) <= 30 for r in reprs), line
+            assert '....' in line
