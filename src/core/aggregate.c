@@ -6,16 +6,23 @@
  *
  *   - the way its getsizeof is obtained (pym_sizing_resolve, once);
  *   - how its objects are labelled (k_mode):
- *       MODE_TYPE  the label depends on the type only: computed once by the
- *                  Python callable typelabel(type) -- this is the case for
- *                  every type without an entry in summary.representations
- *                  and for the built-in dict/list/set entries;
- *       MODE_FUNC  plain functions with the built-in representation:
- *                  "function (<__name__>)" formatted in C (names holding
- *                  " at 0x" go through Python, which strips addresses);
- *       MODE_REP   a representation callable: applyrep(rep, obj) per object;
- *       MODE_OBJ   the module's label function was replaced: objlabel(obj)
- *                  per object.
+ *       MODE_TYPE    the label depends on the type only: str(type) cleaned
+ *                    (addresses removed, "<class 'X'>" reduced to X), once,
+ *                    in C -- every type without an entry in
+ *                    summary.representations, and the built-in dict, list
+ *                    and set entries;
+ *       MODE_FUNC    plain functions with the built-in representation:
+ *                    "function (<__name__>)" formatted in C;
+ *       MODE_MODULE  modules with the built-in representation:
+ *                    "module(<__name__>)" in C when __name__ is a str;
+ *       MODE_REP     a representation callable: applyrep(rep, obj);
+ *       MODE_OBJ     the module's label function was replaced: objlabel(obj).
+ *
+ * Texts holding " at 0x" or a newline are cleaned by the Python callable
+ * clean (summary._clean), the reference for the regular expressions of
+ * spec section 4; so are the rare odd module names.  The default path
+ * allocates no GC object per type or object, so a summary does not set off
+ * collections (which would traverse the caller's young object list).
  *
  * Labels map to accumulator slots through a dict label -> index, so the
  * per-object work of MODE_TYPE is one pointer-keyed lookup (with a one-type
@@ -32,7 +39,7 @@
 
 #include <string.h>   /* memset */
 
-enum { MODE_TYPE = 0, MODE_FUNC, MODE_REP, MODE_OBJ };
+enum { MODE_TYPE = 0, MODE_FUNC, MODE_MODULE, MODE_REP, MODE_OBJ };
 
 struct PymHeapTypeRec {
     PyTypeObject *k_type;    /* strong */
@@ -137,25 +144,111 @@ label_index(PymHeapLabeler *L, PyObject *label)
     return idx;
 }
 
+/* 1 if text needs the Python cleaner (it holds " at 0x" or a newline,
+ * where the regular expressions have subtle cases), 0 if not, -1 error. */
+static int
+needs_python_clean(PymHeapLabeler *L, PyObject *text)
+{
+    Py_ssize_t pos = PyUnicode_Find(text, L->l_at0x, 0, PY_SSIZE_T_MAX, 1);
+    if (pos != -1) {
+        return pos == -2 ? -1 : 1;
+    }
+    pos = PyUnicode_FindChar(text, '\n', 0, PY_SSIZE_T_MAX, 1);
+    if (pos != -1) {
+        return pos == -2 ? -1 : 1;
+    }
+    return 0;
+}
+
+/* "<class 'X'>" or "<type 'X'>" with X non-empty and free of white space:
+ * a new reference to X; else a new reference to text.  (The regular
+ * expression ^<(type|class) '(\S+)'>$ for texts without a newline.) */
+static PyObject *
+reduce_class_text(PyObject *text)
+{
+    static const char *const prefixes[] = {"<class '", "<type '"};
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), start = 0, i;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    size_t p;
+
+    for (p = 0; p < 2 && start == 0; p++) {
+        const char *pre = prefixes[p];
+        Py_ssize_t k = 0;
+        while (pre[k] != '\0' && k < n && PyUnicode_READ(kind, data, k) == (Py_UCS4)pre[k]) {
+            k++;
+        }
+        if (pre[k] == '\0') {
+            start = k;
+        }
+    }
+    if (start == 0 || n < start + 3 || PyUnicode_READ(kind, data, n - 2) != '\''
+        || PyUnicode_READ(kind, data, n - 1) != '>') {
+        return Py_NewRef(text);
+    }
+    for (i = start; i < n - 2; i++) {
+        if (Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))) {
+            return Py_NewRef(text);
+        }
+    }
+    return PyUnicode_Substring(text, start, n - 2);
+}
+
+/* The cleaned label of text (an exact str, borrowed).  New reference, or
+ * NULL with *fatal set as for as_label. */
+static PyObject *
+clean_text(PymHeapLabeler *L, PyObject *text, int *fatal)
+{
+    int k = needs_python_clean(L, text);
+    *fatal = 0;
+    if (k < 0) {
+        *fatal = 1;
+        return NULL;
+    }
+    if (k > 0) {
+        return as_label(PyObject_CallOneArg(L->l_clean, text), fatal);
+    }
+    return reduce_class_text(text);
+}
+
+/* str(tp) as an exact str: the metaclass's __str__/__repr__, then
+ * type.__repr__ when that fails, then the C name.  NULL only when fatal. */
+static PyObject *
+type_text(PyTypeObject *tp)
+{
+    int fatal;
+    PyObject *text = as_label(PyObject_Str((PyObject *)tp), &fatal);
+    if (text != NULL || fatal) {
+        return text;
+    }
+    text = as_label(PyType_Type.tp_repr((PyObject *)tp), &fatal);
+    if (text != NULL || fatal) {
+        return text;
+    }
+    return PyUnicode_FromFormat("<class '%s'>", tp->tp_name);
+}
+
 /* Label index of the type label of type record i, computed on first use.
  * -1 on a fatal error. */
 static Py_ssize_t
 type_label(PymHeapLabeler *L, Py_ssize_t i)
 {
     PyTypeObject *tp = L->l_types[i].k_type;
-    PyObject *res, *label;
+    PyObject *text, *label = NULL;
     Py_ssize_t idx;
-    int fatal;
+    int fatal = 0;
 
     if (L->l_types[i].k_label >= 0) {
         return L->l_types[i].k_label;
     }
-    Py_INCREF(tp);
-    res = PyObject_CallOneArg(L->l_typelabel, (PyObject *)tp);
-    label = as_label(res, &fatal);
-    if (label == NULL && !fatal) {
-        /* The Python fallbacks failed too: the C type name. */
-        label = PyUnicode_FromString(tp->tp_name);
+    Py_INCREF(tp);   /* metaclass code may run */
+    text = type_text(tp);
+    if (text != NULL) {
+        label = clean_text(L, text, &fatal);
+        if (label == NULL && !fatal) {
+            label = Py_NewRef(text);   /* the Python cleaner failed */
+        }
+        Py_DECREF(text);
     }
     Py_DECREF(tp);
     if (label == NULL) {
@@ -196,31 +289,55 @@ callable_label(PymHeapLabeler *L, PyObject *o, Py_ssize_t i, int via_apply)
     return idx;
 }
 
-/* "function (<__name__>)" for a plain function, in C.  Names containing
- * " at 0x" go through Python, which removes addresses.  -1 fatal. */
+/* fmt % name for the built-in function and module representations, in
+ * C; names that need the Python cleaner, or that are not exact str, go
+ * through applyrep.  -1 fatal. */
 static Py_ssize_t
-function_label(PymHeapLabeler *L, PyObject *o, Py_ssize_t i)
+name_label(PymHeapLabeler *L, PyObject *o, Py_ssize_t i, PyObject *name, const char *fmt)
 {
-    PyObject *name = ((PyFunctionObject *)o)->func_name;   /* borrowed, a str */
     PyObject *label;
-    Py_ssize_t pos, idx;
+    Py_ssize_t idx;
+    int k;
 
     if (name == NULL || !PyUnicode_CheckExact(name)) {
         return callable_label(L, o, i, 1);
     }
-    pos = PyUnicode_Find(name, L->l_at0x, 0, PY_SSIZE_T_MAX, 1);
-    if (pos == -2) {
-        return -1;
+    k = needs_python_clean(L, name);
+    if (k != 0) {
+        return k < 0 ? -1 : callable_label(L, o, i, 1);
     }
-    if (pos >= 0) {
-        return callable_label(L, o, i, 1);
-    }
-    label = PyUnicode_FromFormat("function (%U)", name);
+    label = PyUnicode_FromFormat(fmt, name);
     if (label == NULL) {
         return -1;
     }
     idx = label_index(L, label);
     Py_DECREF(label);
+    return idx;
+}
+
+/* "function (<__name__>)": func_name is always a str. */
+static Py_ssize_t
+function_label(PymHeapLabeler *L, PyObject *o, Py_ssize_t i)
+{
+    return name_label(L, o, i, ((PyFunctionObject *)o)->func_name, "function (%U)");
+}
+
+/* "module(<__name__>)" when the module's dict has a str __name__. */
+static Py_ssize_t
+module_label(PymHeapLabeler *L, PyObject *o, Py_ssize_t i)
+{
+    PyObject *d = PyModule_GetDict(o);   /* borrowed */
+    PyObject *name = NULL;
+    Py_ssize_t idx;
+    if (d != NULL && PyDict_CheckExact(d)) {
+        name = PyDict_GetItemWithError(d, L->l_str_name);   /* borrowed; str key */
+        if (name == NULL && PyErr_Occurred()) {
+            return -1;
+        }
+    }
+    Py_XINCREF(name);
+    idx = name_label(L, o, i, name, "module(%U)");
+    Py_XDECREF(name);
     return idx;
 }
 
@@ -250,7 +367,15 @@ new_type(PymHeapLabeler *L, PyTypeObject *tp)
         PyObject *rep = PyDict_GetItemWithError(L->l_special, (PyObject *)tp);   /* borrowed */
         if (rep != NULL) {
             rec.k_rep = Py_NewRef(rep);
-            rec.k_mode = (rep == L->l_fastfunc && tp == &PyFunction_Type) ? MODE_FUNC : MODE_REP;
+            if (rep == L->l_fastfunc && tp == &PyFunction_Type) {
+                rec.k_mode = MODE_FUNC;
+            }
+            else if (rep == L->l_fastmodule && tp == &PyModule_Type) {
+                rec.k_mode = MODE_MODULE;
+            }
+            else {
+                rec.k_mode = MODE_REP;
+            }
         }
         else if (PyErr_Occurred() && swallow() < 0) {
             goto error;
@@ -288,24 +413,25 @@ error:
 int
 pym_heap_labeler_init(PymHeapLabeler *L, PymState *st, PyObject *spec)
 {
-    PyObject *special, *fastfunc, *objlabel;
+    PyObject *special, *fastfunc, *fastmodule, *objlabel;
 
     memset(L, 0, sizeof(*L));
     pym_ptrmap_init(&L->l_index);
     L->l_state = st;
-    if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 5) {
-        PyErr_SetString(PyExc_TypeError,
-                        "label spec must be (typelabel, applyrep, special, fastfunc, objlabel)");
+    if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 6) {
+        PyErr_SetString(PyExc_TypeError, "label spec must be "
+                        "(clean, applyrep, special, fastfunc, fastmodule, objlabel)");
         return -1;
     }
     L->l_spec = Py_NewRef(spec);
-    L->l_typelabel = PyTuple_GET_ITEM(spec, 0);
+    L->l_clean = PyTuple_GET_ITEM(spec, 0);
     L->l_applyrep = PyTuple_GET_ITEM(spec, 1);
     special = PyTuple_GET_ITEM(spec, 2);
     fastfunc = PyTuple_GET_ITEM(spec, 3);
-    objlabel = PyTuple_GET_ITEM(spec, 4);
-    if (!PyCallable_Check(L->l_typelabel) || !PyCallable_Check(L->l_applyrep)) {
-        PyErr_SetString(PyExc_TypeError, "typelabel and applyrep must be callable");
+    fastmodule = PyTuple_GET_ITEM(spec, 4);
+    objlabel = PyTuple_GET_ITEM(spec, 5);
+    if (!PyCallable_Check(L->l_clean) || !PyCallable_Check(L->l_applyrep)) {
+        PyErr_SetString(PyExc_TypeError, "clean and applyrep must be callable");
         return -1;
     }
     if (special != Py_None) {
@@ -316,6 +442,7 @@ pym_heap_labeler_init(PymHeapLabeler *L, PymState *st, PyObject *spec)
         L->l_special = special;
     }
     L->l_fastfunc = fastfunc == Py_None ? NULL : fastfunc;
+    L->l_fastmodule = fastmodule == Py_None ? NULL : fastmodule;
     if (objlabel != Py_None) {
         if (!PyCallable_Check(objlabel)) {
             PyErr_SetString(PyExc_TypeError, "objlabel must be callable or None");
@@ -324,7 +451,8 @@ pym_heap_labeler_init(PymHeapLabeler *L, PymState *st, PyObject *spec)
         L->l_objlabel = objlabel;
     }
     L->l_at0x = PyUnicode_FromString(" at 0x");
-    if (L->l_at0x == NULL) {
+    L->l_str_name = PyUnicode_InternFromString("__name__");
+    if (L->l_at0x == NULL || L->l_str_name == NULL) {
         return -1;
     }
     L->l_labelidx = PyDict_New();
@@ -358,6 +486,7 @@ pym_heap_labeler_clear(PymHeapLabeler *L)
     L->l_lasttype = NULL;
     Py_CLEAR(L->l_labelidx);
     Py_CLEAR(L->l_at0x);
+    Py_CLEAR(L->l_str_name);
     Py_CLEAR(L->l_spec);
 }
 
@@ -397,6 +526,9 @@ pym_heap_labeler_add(PymHeapLabeler *L, PyObject *o, Py_ssize_t *label, Py_ssize
         break;
     case MODE_FUNC:
         idx = function_label(L, o, i);
+        break;
+    case MODE_MODULE:
+        idx = module_label(L, o, i);
         break;
     case MODE_REP:
         idx = callable_label(L, o, i, 1);
@@ -440,7 +572,8 @@ pym_heap_labeler_rows(PymHeapLabeler *L)
 PyDoc_STRVAR(heap_summarize_doc,
 "heap_summarize(objects, spec) -> list\n\n"
 "Rows [label, count, total getsizeof] of objects, one per label, labels\n"
-"given by the label spec (typelabel, applyrep, special, fastfunc, objlabel).");
+"given by the label spec (clean, applyrep, special, fastfunc, fastmodule,\n"
+"objlabel).");
 
 static PyObject *
 heap_summarize_impl(PyObject *module, PyObject *objects, PyObject *spec)

@@ -9,11 +9,13 @@
  *   1. takes gc.get_objects(): a list holding a strong reference to every
  *      tracked object, so nothing the walk looks at can be freed under it,
  *      whatever a collection or a finaliser does meanwhile;
- *   2. marks every listed object in a PymIdSet (w_seen);
- *   3. calls each listed object's tp_traverse with walk_visit, which keeps
- *      the untracked referents not seen yet.  tp_traverse skips NULL slots,
- *      so objects still being built (a tuple filled by tuple(generator))
- *      are safe, and no Python code runs during the walk.
+ *   2. calls each listed object's tp_traverse with walk_visit, which keeps
+ *      the untracked referents not seen yet (PymIdSet w_seen).  tp_traverse
+ *      skips NULL slots, so objects still being built (a tuple filled by
+ *      tuple(generator)) are safe.  No Python code runs and no GC object is
+ *      allocated during the walk, so no collection can change what is
+ *      tracked: the listed objects and the untracked referents are
+ *      disjoint.
  *
  * The result is [untracked referents..., tracked objects...] in gc order,
  * as Pympler 1.1 returns it, held by a C vector of strong references until
@@ -94,7 +96,7 @@ vec_clear(ObjVec *v)
 /* ---- the walk ------------------------------------------------------------ */
 
 typedef struct {
-    PymIdSet w_seen;         /* listed objects and collected referents */
+    PymIdSet w_seen;         /* untracked referents collected so far */
     PymIdSet w_ignore;
     PymIdSet w_neutral;
     PymPtrMap w_cand;        /* candidate -> 1 once an outside object refers to it */
@@ -104,8 +106,10 @@ typedef struct {
     int w_dedup;             /* remove_dups */
     int w_nomark;            /* the current container is neutral or a candidate */
     int w_markonly;          /* the current container is a frame */
-    ObjVec w_untracked;      /* result, first part */
-    ObjVec w_tracked;        /* result, second part */
+    ObjVec w_untracked;      /* result, first part (strong) */
+    PyObject *w_objs;        /* strong: gc.get_objects(), holds the tracked part */
+    Py_ssize_t *w_keep;      /* result, second part: indices into w_objs */
+    Py_ssize_t w_nkeep;
     /* remove_dups=False: referents of the current container, deduplicated
      * within it (borrowed until flushed) */
     PyObject **w_cbuf;
@@ -140,7 +144,10 @@ walk_clear(Walk *w)
     PyMem_RawFree(w->w_cbuf);
     w->w_cbuf = NULL;
     vec_clear(&w->w_untracked);
-    vec_clear(&w->w_tracked);
+    PyMem_RawFree(w->w_keep);
+    w->w_keep = NULL;
+    w->w_nkeep = 0;
+    Py_CLEAR(w->w_objs);   /* may run finalisers: the walk is done */
 }
 
 static int
@@ -234,9 +241,6 @@ walk_visit(PyObject *r, void *arg)
             return k < 0 ? -1 : 0;
         }
         return vec_push(&w->w_untracked, r);
-    }
-    if (pym_idset_contains(&w->w_seen, r)) {
-        return 0;    /* a listed object that was untracked since */
     }
     return local_add(w, r);
 }
@@ -405,7 +409,7 @@ gc_objects(void)
     return res;
 }
 
-/* Enumerate the live objects into w->w_untracked and w->w_tracked.
+/* Enumerate the live objects into w->w_untracked and w->w_keep.
  * 0 / -1. */
 static int
 walk_run(Walk *w)
@@ -414,17 +418,35 @@ walk_run(Walk *w)
     Py_ssize_t i, n, *deferred = NULL, ndeferred = 0;
     int res = -1;
 
-    objs = gc_objects();
+    objs = w->w_objs = gc_objects();
     if (objs == NULL) {
         return -1;
     }
+    /* Keep the list out of reach: code run later by a label callable or a
+     * __sizeof__ could otherwise find it with gc.get_objects() and empty
+     * it under our borrowed references.  It is in no cycle. */
+    PyObject_GC_UnTrack(objs);
     /* objs is private and no Python code runs until it is released: its
-     * items are stable borrowed references. */
+     * items are stable borrowed references.  Nothing below allocates a GC
+     * object either, so no collection can untrack a listed object: an
+     * untracked referent is never one of the listed objects. */
     n = PyList_GET_SIZE(objs);
-    for (i = 0; i < n; i++) {
-        if (pym_idset_add(&w->w_seen, PyList_GET_ITEM(objs, i)) < 0) {
+    w->w_keep = (Py_ssize_t *)PyMem_RawMalloc(((size_t)n + 1) * sizeof(Py_ssize_t));
+    if (w->w_keep == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (w->w_untracked.v_cap < n) {
+        /* About as many untracked referents as tracked objects: one
+         * allocation instead of a dozen doublings. */
+        PyObject **items = (PyObject **)PyMem_RawRealloc(
+            w->w_untracked.v_items, ((size_t)n + 1) * sizeof(PyObject *));
+        if (items == NULL) {
+            PyErr_NoMemory();
             goto done;
         }
+        w->w_untracked.v_items = items;
+        w->w_untracked.v_cap = n + 1;
     }
     if (w->w_hascand) {
         deferred = (Py_ssize_t *)PyMem_RawMalloc(((size_t)w->w_cand.m_used + 1) * sizeof(Py_ssize_t));
@@ -456,9 +478,10 @@ walk_run(Walk *w)
             continue;
         }
         w->w_nomark = w->w_hasneutral && pym_idset_contains(&w->w_neutral, o);
-        if (walk_traverse(w, o) < 0 || vec_push(&w->w_tracked, o) < 0) {
+        if (walk_traverse(w, o) < 0) {
             goto done;
         }
+        w->w_keep[w->w_nkeep++] = i;
     }
     for (i = 0; i < ndeferred; i++) {
         PyObject *o = PyList_GET_ITEM(objs, deferred[i]);
@@ -466,9 +489,10 @@ walk_run(Walk *w)
             continue;   /* only the tracker refers to it */
         }
         w->w_nomark = 1;
-        if (walk_traverse(w, o) < 0 || vec_push(&w->w_tracked, o) < 0) {
+        if (walk_traverse(w, o) < 0) {
             goto done;
         }
+        w->w_keep[w->w_nkeep++] = deferred[i];
     }
     res = 0;
 
@@ -476,15 +500,24 @@ done:
     w->w_markonly = 0;
     w->w_nomark = 0;
     PyMem_RawFree(deferred);
-    Py_DECREF(objs);
     return res;
 }
 
-/* The walk's result as a new list (the vectors are emptied). */
+/* Number of objects the walk found. */
+static inline Py_ssize_t
+walk_len(Walk *w)
+{
+    return w->w_untracked.v_len + w->w_nkeep;
+}
+
+/* The walk's result as a new list.  The references are moved, not
+ * copied: from the untracked vector, and from the private gc list (whose
+ * moved slots become NULL, which list_dealloc skips), so building the list
+ * touches no object. */
 static PyObject *
 walk_result_list(Walk *w)
 {
-    Py_ssize_t nu = w->w_untracked.v_len, nt = w->w_tracked.v_len, i;
+    Py_ssize_t nu = w->w_untracked.v_len, nt = w->w_nkeep, i;
     PyObject *list = PyList_New(nu + nt);
     if (list == NULL) {
         return NULL;
@@ -493,19 +526,20 @@ walk_result_list(Walk *w)
         PyList_SET_ITEM(list, i, w->w_untracked.v_items[i]);   /* steals */
     }
     for (i = 0; i < nt; i++) {
-        PyList_SET_ITEM(list, nu + i, w->w_tracked.v_items[i]);
+        PyList_SET_ITEM(list, nu + i, PyList_GET_ITEM(w->w_objs, w->w_keep[i]));
+        PyList_SET_ITEM(w->w_objs, w->w_keep[i], NULL);
     }
     w->w_untracked.v_len = 0;
-    w->w_tracked.v_len = 0;
+    w->w_nkeep = 0;
     return list;
 }
 
-/* Object k of the walk's result (borrowed). */
+/* Object k of the walk's result (borrowed; held by the walk). */
 static inline PyObject *
 walk_item(Walk *w, Py_ssize_t k)
 {
     Py_ssize_t nu = w->w_untracked.v_len;
-    return k < nu ? w->w_untracked.v_items[k] : w->w_tracked.v_items[k - nu];
+    return k < nu ? w->w_untracked.v_items[k] : PyList_GET_ITEM(w->w_objs, w->w_keep[k - nu]);
 }
 
 /* Ignore the objects a label spec brings into the heap for one call. */
@@ -541,24 +575,56 @@ arg_or_none(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t i)
 }
 
 PyDoc_STRVAR(heap_objects_doc,
-"heap_objects(remove_dups=True, ignore=None, candidates=None, neutral=None) -> list\n\n"
+"heap_objects(remove_dups=True, ignore=None, candidates=None, neutral=None, out=None) -> list\n\n"
 "The live objects (gc-tracked objects except frames, plus their untracked\n"
 "direct referents).  Does not collect garbage first.  ignore: tuple of\n"
 "objects excluded and not traversed; candidates: tuple of summary roots\n"
 "excluded unless something outside refers to them; neutral: tuple of\n"
-"objects whose references do not count as outside.");
+"objects whose references do not count as outside.  out: an empty list,\n"
+"not itself reported, that receives the result and is returned.");
+
+/* Give the items of the new list from to the empty list out (both ours:
+ * `from` is private, `out` empty).  Only the storage pointers move, so no
+ * object is touched.  The fields are the public ones of PyListObject
+ * (Include/cpython/listobject.h, 3.9-3.13). */
+static void
+list_take_items(PyObject *out, PyObject *from)
+{
+    PyListObject *a = (PyListObject *)out, *b = (PyListObject *)from;
+    PyObject **items = a->ob_item;
+    Py_ssize_t allocated = a->allocated, size = Py_SIZE(a);
+    a->ob_item = b->ob_item;
+    a->allocated = b->allocated;
+    Py_SET_SIZE(a, Py_SIZE(b));
+    b->ob_item = items;
+    b->allocated = allocated;
+    Py_SET_SIZE(b, size);
+}
 
 static PyObject *
-heap_objects_impl(int dedup, PyObject *ignore, PyObject *candidates, PyObject *neutral)
+heap_objects_impl(int dedup, PyObject *ignore, PyObject *candidates, PyObject *neutral,
+                  PyObject *out)
 {
     Walk w;
     PyObject *res = NULL;
+    if (out != Py_None && (!PyList_CheckExact(out) || PyList_GET_SIZE(out) != 0)) {
+        PyErr_SetString(PyExc_TypeError, "out must be an empty list or None");
+        return NULL;
+    }
     walk_init(&w, dedup);
-    if (walk_add_ignore(&w, ignore) < 0 || walk_add_candidates(&w, candidates) < 0
-        || walk_add_neutral(&w, neutral) < 0 || walk_run(&w) < 0) {
+    if ((out != Py_None && walk_ignore(&w, out) < 0) || walk_add_ignore(&w, ignore) < 0
+        || walk_add_candidates(&w, candidates) < 0 || walk_add_neutral(&w, neutral) < 0
+        || walk_run(&w) < 0) {
         goto done;
     }
     res = walk_result_list(&w);
+    if (res != NULL && out != Py_None) {
+        /* An out list made before the collection that get_objects starts
+         * with is in the oldest generation: young-generation collections
+         * will not traverse the million objects it may hold. */
+        list_take_items(out, res);
+        Py_SETREF(res, Py_NewRef(out));
+    }
 done:
     walk_clear(&w);
     return res;
@@ -568,14 +634,14 @@ static PyObject *
 heap_objects(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     int dedup = 1;
-    if (check_nargs("heap_objects", nargs, 0, 4) < 0) {
+    if (check_nargs("heap_objects", nargs, 0, 5) < 0) {
         return NULL;
     }
     if (nargs > 0 && (dedup = PyObject_IsTrue(args[0])) < 0) {
         return NULL;
     }
     return heap_objects_impl(dedup, arg_or_none(args, nargs, 1), arg_or_none(args, nargs, 2),
-                             arg_or_none(args, nargs, 3));
+                             arg_or_none(args, nargs, 3), arg_or_none(args, nargs, 4));
 }
 
 PyDoc_STRVAR(heap_summary_doc,
@@ -598,7 +664,7 @@ heap_summary_impl(PymState *st, PyObject *spec, PyObject *ignore, PyObject *cand
         || walk_add_neutral(&w, neutral) < 0 || walk_run(&w) < 0) {
         goto done;
     }
-    n = w.w_untracked.v_len + w.w_tracked.v_len;
+    n = walk_len(&w);
     for (k = 0; k < n; k++) {
         if (pym_heap_labeler_add(&L, walk_item(&w, k), &label, &size) < 0) {
             goto done;
@@ -791,7 +857,7 @@ heap_snapshot_impl(PymState *st, PyObject *spec, PyObject *ignore, PyObject *py_
     if (walk_run(&w) < 0) {
         goto done;
     }
-    n = w.w_untracked.v_len + w.w_tracked.v_len;
+    n = walk_len(&w);
     S = snapshot_new(n);
     added = PyList_New(0);
     removed = PyList_New(0);
@@ -926,7 +992,7 @@ heap_snapshot_objects_impl(PyObject *py_snap, PyObject *ignore)
     if (res == NULL) {
         goto done;
     }
-    n = w.w_untracked.v_len + w.w_tracked.v_len;
+    n = walk_len(&w);
     for (k = 0; k < n; k++) {
         PyObject *o = walk_item(&w, k);
         if (snapshot_match(S, o) >= 0 && PyList_Append(res, o) < 0) {

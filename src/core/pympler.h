@@ -258,10 +258,10 @@ int pym_heap_init(PyObject *module, PymState *st);
 int pym_heap_aggregate_init(PyObject *module);
 
 /* aggregate.c: per-label totals of (count, getsizeof).  A labeler maps each
- * object to a label index: per-type labels are computed once per type (by
- * the Python callable l_typelabel), per-object labels only for the types in
- * l_special (or for all objects when l_objlabel is set).  All Python
- * callables are borrowed from the label spec for the duration of one call. */
+ * object to a label index: per-type labels are computed once per type, in
+ * C; per-object labels only for the types in l_special (or for all objects
+ * when l_objlabel is set).  All Python callables are borrowed from the
+ * label spec for the duration of one call. */
 typedef struct PymHeapTypeRec PymHeapTypeRec;
 
 typedef struct {
@@ -272,12 +272,14 @@ typedef struct {
 typedef struct {
     PymState *l_state;
     PyObject *l_spec;            /* strong: the label spec tuple */
-    PyObject *l_typelabel;       /* borrowed from l_spec: f(type) -> str */
-    PyObject *l_applyrep;        /* borrowed: f(rep, obj) -> str */
+    PyObject *l_clean;           /* borrowed from l_spec: f(text) -> label */
+    PyObject *l_applyrep;        /* borrowed: f(rep, obj) -> label */
     PyObject *l_special;         /* borrowed dict type -> rep, or NULL */
-    PyObject *l_fastfunc;        /* borrowed: the rep computed in C for functions */
+    PyObject *l_fastfunc;        /* borrowed: the function rep computed in C */
+    PyObject *l_fastmodule;      /* borrowed: the module rep computed in C */
     PyObject *l_objlabel;        /* borrowed: f(obj) -> str for every object, or NULL */
     PyObject *l_at0x;            /* strong: " at 0x" */
+    PyObject *l_str_name;        /* strong: "__name__" */
     PymPtrMap l_index;           /* type -> index into l_types */
     PymHeapTypeRec *l_types;
     Py_ssize_t l_ntypes;
@@ -291,8 +293,8 @@ typedef struct {
     Py_ssize_t l_caplabels;
 } PymHeapLabeler;
 
-/* Set up L from spec = (typelabel, applyrep, special, fastfunc, objlabel)
- * (special, fastfunc, objlabel may be None).  0 / -1. */
+/* Set up L from spec = (clean, applyrep, special, fastfunc, fastmodule,
+ * objlabel) (the last four may be None).  0 / -1. */
 int pym_heap_labeler_init(PymHeapLabeler *L, PymState *st, PyObject *spec);
 /* Release everything L holds; safe on a zeroed or half-initialised L. */
 void pym_heap_labeler_clear(PymHeapLabeler *L);

@@ -40,8 +40,11 @@ def get_objects(remove_dups=True, include_frames=False):
 
     Creates no reference cycle.
     """
+    # Made before the collection, the result list is then in the oldest
+    # generation, so that later young collections do not traverse it.
+    res = []
     gc.collect()
-    res = _core.heap_objects(bool(remove_dups))
+    _core.heap_objects(bool(remove_dups), None, None, None, res)
     if include_frames:
         try:
             frame = sys._getframe(2)

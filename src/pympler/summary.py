@@ -175,10 +175,14 @@ _default_repr = _repr
 
 def _label_spec():
     """The label spec of the C engine for the current module state:
-    ``(typelabel, applyrep, special, fastfunc, objlabel)``."""
+    ``(clean, applyrep, special, fastfunc, fastmodule, objlabel)``.
+
+    The engine computes type labels as :func:`_type_label` does (calling
+    :func:`_clean` for the texts its C code does not clean itself), and
+    computes the built-in function and module representations itself."""
     label = globals().get("_repr", _default_repr)
     if label is not _default_repr:
-        return (_type_label, _apply_rep, None, None, label)
+        return (_clean, _apply_rep, None, None, None, label)
     special = {}
     try:
         items = list(representations.items())
@@ -189,7 +193,7 @@ def _label_spec():
         if rep is None or rep is _rep_type:
             continue  # the label depends on the type only
         special[t] = rep
-    return (_type_label, _apply_rep, special, _rep_function, None)
+    return (_clean, _apply_rep, special, _rep_function, _rep_module, None)
 
 
 def summarize(objects):

@@ -216,3 +216,37 @@ def test_module_label_variants():
     assert label(m) == "module(/x/y.py)"
     del m.__file__
     assert label(m) == "module(nameless, id: %d)" % id(m)
+
+
+class _StrSub(str):
+    def __str__(self):
+        return "not used"
+
+
+def _meta_returning(text):
+    class Meta(type):
+        def __repr__(cls):
+            return text
+    return Meta("K", (), {})
+
+
+@pytest.mark.parametrize("text", [
+    "<class 'x'>", "<class 'x'>\n", "<class 'a b'>", "<class 'a\tb'>", "<type 'T'>",
+    "<class ''>", "<class 'x'> ", " <class 'x'>", "<class 'q' at 0xabc>",
+    "<class 'obj at 0x1f2e'>", "thing at 0xZZ", "<class 'x'>\n\n", "<class 'k'\n>",
+    "<class 'é∂'>", "<class 'x\u2003y'>", _StrSub("<class 'sub'>"), "",
+])
+def test_c_type_labels_match_python(text):
+    """The engine cleans type labels in C; the Python regexes are the spec."""
+    obj = _meta_returning(text)()
+    rows = summary.summarize([obj])
+    assert rows[0][0] == summary._repr(obj)
+    assert type(rows[0][0]) is str
+
+
+@pytest.mark.parametrize("name", ["plain", "x at 0x12ab", "two\nlines", "", 42, None])
+def test_c_module_labels_match_python(name):
+    m = types.ModuleType("m")
+    m.__name__ = name
+    rows = summary.summarize([m])
+    assert rows == [[summary._repr(m), 1, sys.getsizeof(m)]]

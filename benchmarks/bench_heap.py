@@ -1,0 +1,226 @@
+#!/usr/bin/env python
+"""Benchmark the heap layer: this project against Pympler 1.1 and guppy3.
+
+Run with the Python whose environment has this project installed
+(``pip install .``)::
+
+    python benchmarks/bench_heap.py               # W6 and W7, 5 runs each
+    python benchmarks/bench_heap.py --quick       # 1 run each (smoke test)
+    python benchmarks/bench_heap.py --only W6 --repeat 7
+    python benchmarks/bench_heap.py --append-results   # also append to RESULTS.md
+
+Workloads (each measurement in a fresh process; the data is built before the
+clock starts, a full ``gc.collect()`` runs untimed just before it):
+
+* **W6** -- ``muppy.get_objects()`` then ``summary.summarize()`` of the result
+  on a heap holding 1,000,000 extra objects: 200,000 records, each a
+  ``__slots__`` instance (tracked) holding a unique str, a float, a
+  two-item list (tracked) and a small dict (untracked) -- 5 objects that
+  ``get_objects`` reports, on every CPython version.  guppy3 does the
+  equivalent with ``hpy().heap()`` and its per-type statistics
+  (``heap.bytype`` partition rows: type, count, size).
+* **W7** -- ``tracker.SummaryTracker()``, then 400,000 allocations (80,000
+  records as above, not timed), then ``tracker.diff()``; the time is the sum
+  of the two calls.
+
+Tools: "ours" (this project), "pympler11" (Pympler 1.1 from PyPI in
+``benchmarks/.vendor/pympler11``), "guppy3" (guppy3 from PyPI in
+``benchmarks/.vendor/guppy3``, W6 only).  Both are installed on first use
+with ``pip install --target`` and are never dependencies of this project.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _harness as H  # noqa: E402
+
+SCRIPT = Path(__file__).resolve()
+GUPPY_DIR = H.VENDOR_DIR / "guppy3"
+RESULTS_MD = H.BENCH_DIR / "RESULTS.md"
+
+W6_RECORDS = 200_000      # x 5 objects = 1,000,000
+W7_RECORDS = 80_000       # x 5 objects = 400,000
+TOOLS = {"W6": ("ours", "pympler11", "guppy3"), "W7": ("ours", "pympler11")}
+TARGETS = {("W6", "pympler11"): 25.0, ("W6", "guppy3"): 5.0, ("W7", "pympler11"): 10.0}
+
+
+class Rec:
+    """One record: 5 objects that muppy.get_objects() reports."""
+
+    __slots__ = ("name", "value", "tags", "meta")
+
+    def __init__(self, i):
+        self.name = "rec-%d" % i          # unique str
+        self.value = i * 0.5              # float
+        self.tags = [i & 7, 1]            # list (tracked)
+        self.meta = {"k": i & 3}          # dict of atoms (untracked)
+
+
+def build(n):
+    return [Rec(i) for i in range(n)]
+
+
+# --------------------------------------------------------------------------
+# Worker
+# --------------------------------------------------------------------------
+
+def ensure_guppy3(log=H.log):
+    """guppy3 in benchmarks/.vendor/guppy3, built for this Python."""
+    tag = "cpython-%d%d" % sys.version_info[:2]
+    if any(GUPPY_DIR.glob("guppy/**/*%s*.so" % tag)):
+        return GUPPY_DIR
+    log("installing guppy3 into %s (not a dependency of this project) ..." % GUPPY_DIR)
+    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+           "--upgrade", "--target", str(GUPPY_DIR), "guppy3"]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError("could not install guppy3:\n" + proc.stdout[-3000:])
+    return GUPPY_DIR
+
+
+def _worker_guppy(spec):
+    if "pympler" in sys.modules:
+        raise H.ToolMismatch("pympler imported in the guppy3 process")
+    sys.path.insert(0, str(GUPPY_DIR))
+    from guppy import hpy
+    import guppy
+    if not H._inside(guppy.__file__, GUPPY_DIR):
+        raise H.ToolMismatch("guppy resolved to %s" % guppy.__file__)
+    data = build(W6_RECORDS)
+
+    def call():
+        heap = hpy().heap()
+        rows = [(r.name, r.count, r.size) for r in heap.bytype.partition.get_rows()]
+        return len(rows), heap.count
+
+    res = H.timed_call(call)
+    del data
+    return {"seconds": res["seconds"], "rows": res["result"][0], "objects": res["result"][1]}
+
+
+def worker(spec: dict) -> dict:
+    tool, wl = spec["tool"], spec["workload"]
+    if tool == "guppy3":
+        return _worker_guppy(spec)
+    H.activate_tool(tool)
+    from pympler import muppy, summary, tracker
+    if wl == "W6":
+        data = build(W6_RECORDS)
+
+        def call():
+            objs = muppy.get_objects()
+            rows = summary.summarize(objs)
+            return len(rows), len(objs)
+
+        res = H.timed_call(call)
+        del data
+        return {"seconds": res["seconds"], "rows": res["result"][0], "objects": res["result"][1]}
+    # W7
+    gc.collect()
+    t0 = time.perf_counter()
+    tr = tracker.SummaryTracker()
+    t1 = time.perf_counter()
+    data = build(W7_RECORDS)
+    t2 = time.perf_counter()
+    d = tr.diff()
+    t3 = time.perf_counter()
+    grown = sum(r[1] for r in d if r[0].endswith(".Rec"))
+    if grown != W7_RECORDS:
+        raise AssertionError("diff shows %d new records, expected %d" % (grown, W7_RECORDS))
+    del data
+    return {"seconds": (t1 - t0) + (t3 - t2), "init": t1 - t0, "diff": t3 - t2,
+            "rows": len(d)}
+
+
+# --------------------------------------------------------------------------
+# Parent
+# --------------------------------------------------------------------------
+
+def run(workloads, repeat, timeout):
+    results = {}
+    for wl in workloads:
+        for tool in TOOLS[wl]:
+            times, extra = [], None
+            for i in range(repeat):
+                r = H.run_fresh(SCRIPT, {"tool": tool, "workload": wl}, timeout=timeout)
+                if not r.get("ok"):
+                    H.log("%s %s run %d failed: %s" % (wl, tool, i + 1, r.get("error")))
+                    if r.get("traceback"):
+                        H.log(r["traceback"])
+                    break
+                times.append(r["seconds"])
+                extra = r
+                H.log("%s %-9s run %d: %.3f s" % (wl, tool, i + 1, r["seconds"]))
+            results[(wl, tool)] = {"stats": H.summarize(times), "last": extra}
+    return results
+
+
+def render(results, repeat):
+    rows = []
+    for (wl, tool), res in results.items():
+        st = res["stats"]
+        ours = results.get((wl, "ours"), {}).get("stats")
+        if st is None:
+            rows.append([wl, tool, "failed", "", "", "", ""])
+            continue
+        ratio = ""
+        target = TARGETS.get((wl, tool))
+        if tool != "ours" and ours:
+            ratio = "%.1fx" % (st["median"] / ours["median"])
+        last = res["last"] or {}
+        rows.append([wl, tool, "%.3f" % st["median"], "%.3f" % st["min"], "%.3f" % st["max"],
+                     ratio + ((" (target %.0fx)" % target) if target else ""),
+                     str(last.get("objects", last.get("rows", "")))])
+    return H.format_table(
+        ["workload", "tool", "median s", "min s", "max s", "ours faster by", "objects"],
+        rows, align="llrrrll")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--quick", action="store_true", help="1 run of each")
+    p.add_argument("--only", metavar="W6,W7")
+    p.add_argument("--timeout", type=float, default=900)
+    p.add_argument("--append-results", action="store_true",
+                   help="append the table to benchmarks/RESULTS.md")
+    args = p.parse_args(argv)
+    repeat = 1 if args.quick else args.repeat
+    workloads = H.parse_only(args.only, list(TOOLS)) if args.only else list(TOOLS)
+    H.ensure_pympler11()
+    if "W6" in workloads:
+        ensure_guppy3()
+    results = run(workloads, repeat, args.timeout)
+    table = render(results, repeat)
+    print(table)
+    ok = True
+    for key, target in TARGETS.items():
+        a, b = results.get(key, {}).get("stats"), results.get((key[0], "ours"), {}).get("stats")
+        if key[0] in workloads and a and b and a["median"] / b["median"] < target:
+            ok = False
+            print("below target: %s %s %.1fx < %.0fx" % (key[0], key[1],
+                                                        a["median"] / b["median"], target))
+    if args.append_results:
+        with open(RESULTS_MD, "a", encoding="utf-8") as f:
+            f.write("\n## Heap layer (W6, W7)\n\n")
+            f.write("Command: `%s benchmarks/bench_heap.py%s`  \n" % (
+                Path(sys.executable).name, (" " + " ".join(argv or sys.argv[1:])).rstrip()))
+            f.write("CPython %s on %s, %s, median of %d fresh processes per tool, date %s.\n\n"
+                    % (platform.python_version(), H._cpu_model(), platform.machine(), repeat,
+                       datetime.date.today().isoformat()))
+            f.write(table + "\n")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == H.WORKER_FLAG:
+        H.worker_main(sys.argv[2], worker)
+    sys.exit(main())
