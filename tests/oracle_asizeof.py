@@ -52,6 +52,16 @@ _IGNORED_MODULES = ('builtins', 'types', 'pympler.asizeof')
 _LEAF_TYPES = (int, float, str, bytes, type(None), bool, complex)
 
 
+# docs/sizing.md adds a 3.13 instance's inline values to its flat size even
+# when its __dict__ has been materialised, and then the dict's own __sizeof__
+# counts the same value slots again (test_asizeof_oracle.py::
+# test_materialised_dict_values_counted_once fails on 3.13 for that).  The
+# oracle follows the documented rule so that the random graphs check
+# everything else; set this to False when the rule is changed to count the
+# values once (flat size of a materialised instance = sys.getsizeof).
+INLINE_VALUES_WHEN_MATERIALISED = True
+
+
 def align_up(n, align):
     if align > 1:
         return (n + align - 1) & ~(align - 1)
@@ -276,9 +286,11 @@ class Oracle(object):
             align = self.align
         n = sys.getsizeof(o)
         if self._is_instance(o):
-            # 3.13: the inline values are part of the object's allocation,
-            # whether or not a __dict__ has been materialised since
-            n += inline_values_storage(o)
+            # 3.13: the inline values are part of the object's allocation
+            # (docs/sizing.md).  Whether they are added once a __dict__ has
+            # been materialised is INLINE_VALUES_WHEN_MATERIALISED.
+            if INLINE_VALUES_WHEN_MATERIALISED or attribute_storage(o)[0] != 'dict':
+                n += inline_values_storage(o)
         return align_up(n, align)
 
     @staticmethod
