@@ -876,3 +876,62 @@ def test_clip_option_in_printed_reprs():
             reprs = re.findall(r"'y[y.]*'?", line)
             assert all(len(r) <= 30 for r in reprs), line
             assert '....' in line
+
+
+def _gen(arg, n):
+    local = 'L' * n + '!'
+    yield 1
+    yield local
+
+
+def test_generator_locals_counted_and_never_advanced():
+    """docs/sizing.md: a generator's referents are its local variables (and
+    with code=True its code object); it is never advanced."""
+    arg = [1, 2]
+    g = _gen(arg, 5000)
+    assert asizeof(g) == flat(g) + asizeof(arg) + flat(5000)
+    assert next(g) == 1   # not advanced by sizing
+    arg = ['a' * 100]
+    g2 = _gen(arg, 7000)
+    next(g2)
+    n = asizeof(g2)
+    local = g2.gi_frame.f_locals['local']   # (read after sizing)
+    assert len(local) == 7001
+    assert n == flat(g2) + asizeof(arg) + flat(7000) + flat(local)
+    assert asizeof(g2, code=True) > n
+    assert next(g2) == local   # still at the first yield
+
+
+def test_exception_cell_property_referents():
+    big = ''.join(['E'] * 3000)
+    e = ValueError(big, 2 ** 100)
+    assert asizeof(e) == flat(e) + flat(e.args) + flat(big) + flat(e.args[1])
+    assert named_refs(e)[0] == ('args', e.args)
+    try:
+        compile('x = (', 'file.py', 'exec')
+    except SyntaxError as exc:
+        se = exc
+    names = [n for n, _ in named_refs(se)]
+    for n in ('args', 'filename', 'lineno', 'msg', 'text'):
+        assert n in names
+
+    def outer():
+        v = big
+
+        def inner():
+            return v
+        return inner
+
+    cell = outer().__closure__[0]
+    assert asizeof(cell) == flat(cell) + flat(big)
+    assert named_refs(cell) == [('cell_contents', big)]
+
+    class P(object):
+        @property
+        def p(self):
+            "doc"
+            return 1
+
+    prop = P.__dict__['p']
+    assert [n for n, _ in named_refs(prop)][:2] == ['__doc__', 'fget']
+    assert asizeof(prop) == flat(prop) + flat('doc')   # fget: code-only
