@@ -103,7 +103,8 @@ def _worker_guppy(spec):
 
     res = H.timed_call(call)
     del data
-    return {"seconds": res["seconds"], "rows": res["result"][0], "objects": res["result"][1]}
+    return {"seconds": res["seconds"], "cpu_seconds": res.get("cpu_seconds"),
+            "rows": res["result"][0], "objects": res["result"][1]}
 
 
 def worker(spec: dict) -> dict:
@@ -122,22 +123,23 @@ def worker(spec: dict) -> dict:
 
         res = H.timed_call(call)
         del data
-        return {"seconds": res["seconds"], "rows": res["result"][0], "objects": res["result"][1]}
+        return {"seconds": res["seconds"], "cpu_seconds": res.get("cpu_seconds"),
+                "rows": res["result"][0], "objects": res["result"][1]}
     # W7
     gc.collect()
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     tr = tracker.SummaryTracker()
-    t1 = time.perf_counter()
+    c1, t1 = time.process_time(), time.perf_counter()
     data = build(W7_RECORDS)
-    t2 = time.perf_counter()
+    c2, t2 = time.process_time(), time.perf_counter()
     d = tr.diff()
-    t3 = time.perf_counter()
+    c3, t3 = time.process_time(), time.perf_counter()
     grown = sum(r[1] for r in d if r[0].endswith(".Rec"))
     if grown != W7_RECORDS:
         raise AssertionError("diff shows %d new records, expected %d" % (grown, W7_RECORDS))
     del data
-    return {"seconds": (t1 - t0) + (t3 - t2), "init": t1 - t0, "diff": t3 - t2,
-            "rows": len(d)}
+    return {"seconds": (t1 - t0) + (t3 - t2), "cpu_seconds": (c1 - c0) + (c3 - c2),
+            "init": t1 - t0, "diff": t3 - t2, "rows": len(d)}
 
 
 # --------------------------------------------------------------------------
@@ -148,7 +150,7 @@ def run(workloads, repeat, timeout):
     results = {}
     for wl in workloads:
         for tool in TOOLS[wl]:
-            times, extra = [], None
+            times, cpus, extra = [], [], None
             for i in range(repeat):
                 r = H.run_fresh(SCRIPT, {"tool": tool, "workload": wl}, timeout=timeout)
                 if not r.get("ok"):
@@ -157,31 +159,43 @@ def run(workloads, repeat, timeout):
                         H.log(r["traceback"])
                     break
                 times.append(r["seconds"])
+                cpus.append(r.get("cpu_seconds"))
                 extra = r
                 H.log("%s %-9s run %d: %.3f s" % (wl, tool, i + 1, r["seconds"]))
-            results[(wl, tool)] = {"stats": H.summarize(times), "last": extra}
+            results[(wl, tool)] = {"stats": H.summarize(times), "cpu": H.summarize(cpus),
+                                   "last": extra}
     return results
+
+
+def _ratio(results, wl, tool, key):
+    a = (results.get((wl, tool)) or {}).get(key)
+    b = (results.get((wl, "ours")) or {}).get(key)
+    if tool == "ours" or not a or not b or not b["median"]:
+        return ""
+    return "%.1fx" % (a["median"] / b["median"])
 
 
 def render(results, repeat):
     rows = []
     for (wl, tool), res in results.items():
-        st = res["stats"]
-        ours = results.get((wl, "ours"), {}).get("stats")
+        st, cpu = res["stats"], res.get("cpu")
         if st is None:
-            rows.append([wl, tool, "failed", "", "", "", ""])
+            rows.append([wl, tool, "failed", "", "", "", "", "", ""])
             continue
-        ratio = ""
         target = TARGETS.get((wl, tool))
-        if tool != "ours" and ours:
-            ratio = "%.1fx" % (st["median"] / ours["median"])
+        ratio = _ratio(results, wl, tool, "stats")
         last = res["last"] or {}
-        rows.append([wl, tool, "%.3f" % st["median"], "%.3f" % st["min"], "%.3f" % st["max"],
-                     ratio + ((" (target %.0fx)" % target) if target else ""),
-                     str(last.get("objects", last.get("rows", "")))])
+        rows.append([wl, TOOL_LABELS.get(tool, tool), "%.3f" % st["median"], "%.3f" % st["min"],
+                     "%.3f" % st["max"], "%.3f" % cpu["median"] if cpu else "",
+                     ratio, _ratio(results, wl, tool, "cpu"),
+                     ("%.0fx" % target) if target else ""])
     return H.format_table(
-        ["workload", "tool", "median s", "min s", "max s", "ours faster by", "objects"],
-        rows, align="llrrrll")
+        ["workload", "tool", "median s", "min s", "max s", "median CPU s",
+         "speed-up (wall)", "speed-up (CPU)", "target"],
+        rows, align="llrrrrrrr")
+
+
+TOOL_LABELS = {"ours": "ours", "pympler11": "Pympler 1.1", "guppy3": "guppy3"}
 
 
 def main(argv=None):
@@ -198,7 +212,9 @@ def main(argv=None):
     H.ensure_pympler11()
     if "W6" in workloads:
         ensure_guppy3()
+    info = H.machine_info() if hasattr(H, "machine_info") else {}
     results = run(workloads, repeat, args.timeout)
+    load_end = H.loadavg() if hasattr(H, "loadavg") else None
     table = render(results, repeat)
     print(table)
     ok = True
@@ -209,15 +225,34 @@ def main(argv=None):
             print("below target: %s %s %.1fx < %.0fx" % (key[0], key[1],
                                                         a["median"] / b["median"], target))
     if args.append_results:
-        with open(RESULTS_MD, "a", encoding="utf-8") as f:
-            f.write("\n## Heap layer (W6, W7)\n\n")
-            f.write("Command: `%s benchmarks/bench_heap.py%s`  \n" % (
-                Path(sys.executable).name, (" " + " ".join(argv or sys.argv[1:])).rstrip()))
-            f.write("CPython %s on %s, %s, median of %d fresh processes per tool, date %s.\n\n"
-                    % (platform.python_version(), H._cpu_model(), platform.machine(), repeat,
-                       datetime.date.today().isoformat()))
-            f.write(table + "\n")
+        append_results(info, load_end, table, repeat, argv)
     return 0 if ok else 1
+
+
+def append_results(info, load_end, table, repeat, argv):
+    """Append one entry to benchmarks/RESULTS.md under the heap heading."""
+    command = "python benchmarks/bench_heap.py" + "".join(
+        " " + a for a in (sys.argv[1:] if argv is None else argv))
+    with open(RESULTS_MD, "a+", encoding="utf-8") as f:
+        f.seek(0)
+        have_heading = "\n## Heap layer (W6, W7)\n" in "\n" + f.read()
+        f.seek(0, 2)
+        if not have_heading:
+            f.write("\n## Heap layer (W6, W7)\n\n"
+                    "`benchmarks/bench_heap.py`: W6 = `muppy.get_objects()` then "
+                    "`summary.summarize()` on a heap holding 1,000,000 extra objects; W7 = "
+                    "`tracker.SummaryTracker()` then `diff()` after 400,000 allocations (see "
+                    "the script's docstring).  guppy3: `hpy().heap()` and its per-type "
+                    "statistics (`bytype` rows).  Times in seconds, median of fresh "
+                    "processes; speed-up = other tool / ours.\n")
+        f.write("\n### %s -- `%s`\n\n" % (info.get("date") or datetime.date.today().isoformat(),
+                                            command))
+        f.write("- %s (`%s`), %s, %s CPUs, %s; load average %s at start, %s at end; "
+                "HEAD %s; %d runs per tool.\n\n" % (
+                    info.get("python") or platform.python_version(), info.get("executable"),
+                    info.get("cpu_model"), info.get("nproc"), info.get("mem_total"),
+                    info.get("loadavg_at_start"), load_end, info.get("git_commit"), repeat))
+        f.write(table + "\n")
 
 
 if __name__ == "__main__":

@@ -67,17 +67,21 @@ def _stream(stream, file):
 def get_size(objects, stream=None, file=None):
     """Total ``sys.getsizeof`` of the objects.
 
-    An object whose size cannot be obtained because ``__sizeof__`` raises
-    AttributeError is skipped after printing ``IGNORING: type=...; o=...``
-    to ``stream`` (``file`` is an alias; default: ``sys.stdout`` at call
-    time); other errors propagate, as with ``sys.getsizeof``.
+    An object whose size cannot be obtained (its ``__sizeof__`` raises
+    AttributeError -- or, unlike Pympler 1.1, any other Exception) is skipped
+    after printing ``IGNORING: type=<type>; o=<str(o)>`` to ``stream``
+    (``file`` is an alias; default: ``sys.stdout`` at call time).
     """
     total, failed = _core.heap_size(objects)
     for o in failed:  # the rare objects whose __sizeof__ failed in C
         try:
             total += getsizeof(o)
-        except AttributeError:
-            print("IGNORING: type=%s; o=%s" % (str(type(o)), str(o)), file=_stream(stream, file))
+        except Exception:
+            try:
+                text = str(o)
+            except Exception:
+                text = object.__repr__(o)
+            print("IGNORING: type=%s; o=%s" % (str(type(o)), text), file=_stream(stream, file))
     return total
 
 

@@ -142,8 +142,15 @@ def test_get_size_ignoring(capsys):
     stream = io.StringIO()
     muppy.get_size(objs, stream=stream)
     assert stream.getvalue().startswith("IGNORING: ")
-    with pytest.raises(RuntimeError):
-        muppy.get_size([RaisingSizeof()])
+
+    class NoSizeNoStr(RaisingSizeof):
+        def __str__(self):
+            raise RuntimeError("no str")
+
+    stream = io.StringIO()
+    assert muppy.get_size([RaisingSizeof(), NoSizeNoStr(), 1], stream=stream) == \
+        sys.getsizeof(1)
+    assert stream.getvalue().count("IGNORING: ") == 2
 
 
 def test_sort_filter_with_hostiles():
