@@ -225,7 +225,8 @@ def reset_peak_rss() -> bool:
 
 
 def timed_call(fn) -> dict:
-    """Call *fn()* once and time it with ``time.perf_counter`` (wall clock).
+    """Call *fn()* once and time it with ``time.perf_counter`` (wall clock;
+    ``time.process_time`` is recorded too, as ``cpu_seconds``).
 
     A full ``gc.collect()`` runs first (not timed); the collector stays
     enabled during the call, as for a normal user.  Also returns the RSS delta
@@ -235,13 +236,16 @@ def timed_call(fn) -> dict:
     gc.collect()
     rss0 = statm_rss()
     peak_ok = reset_peak_rss()
+    c0 = time.process_time()
     t0 = time.perf_counter()
     result = fn()
     t1 = time.perf_counter()
+    c1 = time.process_time()
     rss1 = statm_rss()
     hwm = _status_kb("VmHWM") if peak_ok else None
     return {
         "seconds": t1 - t0,
+        "cpu_seconds": c1 - c0,
         "result": result,
         "rss_delta": (rss1 - rss0) if rss0 is not None and rss1 is not None else None,
         "peak_rss_delta": (hwm - rss0) if hwm is not None and rss0 is not None else None,
@@ -375,6 +379,27 @@ def _git_commit() -> str | None:
         return None
 
 
+def loadavg() -> str | None:
+    try:
+        return "%.2f %.2f %.2f" % os.getloadavg()
+    except OSError:
+        return None
+
+
+def busy_warning(info: dict) -> str | None:
+    """A warning when the 1-minute load average says other work shares the CPUs."""
+    try:
+        load1 = float(str(info.get("loadavg_at_start")).split()[0])
+    except (ValueError, IndexError):
+        return None
+    n = info.get("nproc") or 1
+    if load1 >= 0.5 * n:
+        return ("WARNING: the machine was busy (1-min load average %.2f on %d CPUs): wall-clock "
+                "times include waiting for a CPU; compare the CPU-time figures and re-run on an "
+                "idle machine for numbers to rely on." % (load1, n))
+    return None
+
+
 def machine_info() -> dict:
     mem = None
     try:
@@ -385,10 +410,6 @@ def machine_info() -> dict:
                     break
     except OSError:
         pass
-    try:
-        load = "%.2f %.2f %.2f" % os.getloadavg()
-    except OSError:
-        load = None
     return {
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "python": "%s %s" % (platform.python_implementation(), platform.python_version()),
@@ -397,7 +418,7 @@ def machine_info() -> dict:
         "nproc": os.cpu_count(),
         "cpu_model": _cpu_model(),
         "mem_total": mem,
-        "loadavg_at_start": load,
+        "loadavg_at_start": loadavg(),
         "git_commit": _git_commit(),
         "command": " ".join(["python"] + [_rel(a) for a in sys.argv]),
     }

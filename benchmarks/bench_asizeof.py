@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness as H  # noqa: E402
 
 SCRIPT = Path(__file__).resolve()
+RESULTS_MD = H.BENCH_DIR / "RESULTS.md"
 
 # --------------------------------------------------------------------------
 # Workloads (built in the worker, after ``import pympler.asizeof``)
@@ -95,12 +96,12 @@ def build_w5():
 
 # name -> (description, builder, asizeof options, recursion limit to set or None, target speed-up)
 WORKLOADS = {
-    "W1": ("asizeof(list(range(10**6)))", build_w1, {}, None, 50),
-    "W2": ("dict: 200,000 str keys -> (int, str, float) tuples", build_w2, {}, None, 40),
-    "W3": ("list of 100,000 __dict__ instances + 100,000 __slots__ instances (3 attrs)",
+    "W1": ("`asizeof(list(range(10**6)))`", build_w1, {}, None, 50),
+    "W2": ("dict: 200,000 `str` keys -> `(int, str, float)` tuples", build_w2, {}, None, 40),
+    "W3": ("list of 100,000 `__dict__` instances + 100,000 `__slots__` instances (3 attrs)",
            build_w3, {}, None, 40),
-    "W4": ("asizeof(*modules), %d stdlib modules" % len(W4_MODULES), build_w4, {}, None, 25),
-    "W5": ("linked list of 10**5 __dict__ nodes (value, next), asizeof(head)",
+    "W4": ("`asizeof(*modules)`, %d stdlib modules" % len(W4_MODULES), build_w4, {}, None, 25),
+    "W5": ("linked list of 10**5 `__dict__` nodes (value, next), `asizeof(head)`",
            build_w5, {"limit": W5_LIMIT}, W5_RECURSIONLIMIT, 100),
 }
 BYTES_PER_OBJECT_TARGET = 16
@@ -108,13 +109,19 @@ BYTES_PER_OBJECT_TARGET = 16
 NO_TRACEMALLOC_FOR_PYMPLER11 = {"W5"}
 
 NOTES = [
-    "Times: wall clock (time.perf_counter) of the first asizeof() call in a fresh process, "
-    "after the data is built and gc.collect() ran; median over the runs.",
-    "W5: both tools get limit=%d and sys.setrecursionlimit(%d) (Pympler 1.1's default "
-    "limit=100 stops after ~50 nodes, and at the default recursion limit it swallows "
-    "RecursionError and misses objects)." % (W5_LIMIT, W5_RECURSIONLIMIT),
-    "B/obj: tracemalloc peak during our asizeof() call minus traced memory before it, divided "
-    "by Asizer().seen of the same call, measured in a separate process from the timed ones.",
+    "Times: wall clock (`time.perf_counter`) of the first `asizeof()` call in a fresh process, "
+    "after the data is built and `gc.collect()` ran; median over the runs.",
+    "W5: both tools get `limit=%d` and `sys.setrecursionlimit(%d)` (Pympler 1.1's default "
+    "`limit=100` stops after ~50 nodes, and at the default recursion limit it swallows "
+    "`RecursionError` and misses objects)." % (W5_LIMIT, W5_RECURSIONLIMIT),
+    "CPU-time speed-up: the same ratio with `time.process_time` (informational; less "
+    "sensitive to other load on the machine, the wall-clock speed-up is the one judged).",
+    "Sizes: on CPython 3.11+ Pympler 1.1 reads `obj.__dict__`, which creates the instance "
+    "dicts that CPython had kept inline, and then sizes them; ours does not create them, so "
+    "W3/W5 report less for ours (same numbers once the dicts exist). W4 differs with the set "
+    "of modules each implementation imports.",
+    "B/obj: tracemalloc peak during our `asizeof()` call minus traced memory before it, divided "
+    "by `Asizer().seen` of the same call, measured in a separate process from the timed ones.",
 ]
 
 
@@ -149,7 +156,7 @@ def worker(spec: dict) -> dict:
 
     if spec["mode"] == "time":
         r = H.timed_call(call)
-        out.update(seconds=r["seconds"], size=r["result"], rss_delta=r["rss_delta"],
+        out.update(seconds=r["seconds"], cpu_seconds=r["cpu_seconds"], size=r["result"], rss_delta=r["rss_delta"],
                    peak_rss_delta=r["peak_rss_delta"])
     elif spec["mode"] == "info":
         if spec.get("mem", True):
@@ -206,7 +213,7 @@ def run_workload(name, slots, repeat, timeout, baseline_memory):
         else:
             H.log("  %-9s info: FAILED %s" % (slot, r.get("error")))
 
-    res = {"workload": name, "description": desc, "opts": opts, "recursionlimit": reclimit,
+    res = {"speedup_cpu": None, "speedup_of_minimums": None, "workload": name, "description": desc, "opts": opts, "recursionlimit": reclimit,
            "target_speedup": target, "tools": {}}
     for slot, tool in slots:
         ok = [r for r in runs[slot] if r.get("ok")]
@@ -218,6 +225,7 @@ def run_workload(name, slots, repeat, timeout, baseline_memory):
             "runs": runs[slot],
             "info": info,
             "seconds": H.summarize([r["seconds"] for r in ok]),
+            "cpu_seconds": H.summarize([r.get("cpu_seconds") for r in ok]),
             "size": ok[0]["size"] if ok else (info.get("size") if info.get("ok") else None),
             "sizes_seen_in_runs": sizes,
             "rss_delta": H.summarize([r.get("rss_delta") for r in ok]),
@@ -244,6 +252,9 @@ def run_workload(name, slots, repeat, timeout, baseline_memory):
         why = "Pympler 1.1 missed %s objects (truncated result)" % base["missed"]
     else:
         speedup = base["seconds"]["median"] / ours["seconds"]["median"]
+        res["speedup_of_minimums"] = base["seconds"]["min"] / ours["seconds"]["min"]
+        if base["cpu_seconds"] and ours["cpu_seconds"] and ours["cpu_seconds"]["median"] > 0:
+            res["speedup_cpu"] = base["cpu_seconds"]["median"] / ours["cpu_seconds"]["median"]
     res["speedup"] = speedup
     res["speedup_na_reason"] = why
     res["speed_pass"] = None if speedup is None else speedup >= target
@@ -261,7 +272,7 @@ def _pf(flag):
 def render(results, repeat, labels):
     lines = []
     hdr = ["Workload", "%s median s" % labels["pympler11"], "%s median s" % labels["ours"],
-           "speed-up", "target", "speed", "B/obj visited", "<=%d B" % BYTES_PER_OBJECT_TARGET]
+           "speed-up", "target", "speed", "CPU-time speed-up", "B/obj visited", "<=%d B" % BYTES_PER_OBJECT_TARGET]
     rows = []
     for r in results:
         b, o = r["tools"]["pympler11"], r["tools"]["ours"]
@@ -272,10 +283,12 @@ def render(results, repeat, labels):
             ("%.1fx" % r["speedup"]) if r["speedup"] is not None else "n/a",
             "%dx" % r["target_speedup"],
             _pf(r["speed_pass"]),
+            ("%.1fx" % r["speedup_cpu"]) if r["speedup_cpu"] is not None else "n/a",
             ("%.1f" % r["bytes_per_object"]) if r["bytes_per_object"] is not None else "n/a",
             _pf(r["memory_pass"]),
         ])
     lines.append("Speed (median of %d fresh processes per tool) and extra memory of ours:" % repeat)
+    lines.append("")
     lines.append(H.format_table(hdr, rows))
 
     hdr2 = ["Workload", "size %s" % labels["pympler11"], "size %s" % labels["ours"], "diff",
@@ -305,6 +318,7 @@ def render(results, repeat, labels):
         ])
     lines.append("")
     lines.append("Reported sizes (bytes) and memory details:")
+    lines.append("")
     lines.append(H.format_table(hdr2, rows2))
     lines.append("")
     for r in results:
@@ -318,13 +332,35 @@ def render(results, repeat, labels):
             if len(t["sizes_seen_in_runs"]) > 1:
                 lines.append("- %s %s: size differed between runs: %s"
                              % (r["workload"], labels[slot], t["sizes_seen_in_runs"]))
+    lines.append("")
     lines.append("Workloads:")
+    lines.append("")
     for r in results:
-        lines.append("  %s  %s%s" % (r["workload"], r["description"],
-                                     (" [opts %s]" % r["opts"]) if r["opts"] else ""))
+        lines.append("- %s: %s%s" % (r["workload"], r["description"],
+                                     (" [opts `%s`]" % r["opts"]) if r["opts"] else ""))
+    lines.append("")
     lines.append("Notes:")
+    lines.append("")
     lines.extend("- " + n for n in NOTES)
     return "\n".join(lines)
+
+
+def markdown_entry(info, probes, labels, table, warn) -> str:
+    """A RESULTS.md section for one run."""
+    out = ["", "### %s: `%s`" % (info["date"], info["command"]), ""]
+    out.append("- Python: %s (%s)" % (info["python"], info["executable"]))
+    out.append("- Machine: %s, nproc %s, %s, %s" % (info["cpu_model"], info["nproc"],
+                                                   info["mem_total"], info["platform"]))
+    out.append("- Load average (1/5/15 min): %s at start, %s at end"
+               % (info["loadavg_at_start"], info.get("loadavg_at_end")))
+    out.append("- Repository HEAD: %s" % info["git_commit"])
+    for slot in ("pympler11", "ours"):
+        out.append("- %s: pympler %s from `%s`" % (labels[slot], probes[slot]["version"],
+                                                  probes[slot]["file"]))
+    if warn:
+        out.append("- %s" % warn)
+    out += ["", table, ""]
+    return "\n".join(out)
 
 
 def self_test_refusal(ours_installed: bool) -> list:
@@ -361,6 +397,8 @@ def main(argv=None):
     p.add_argument("--baseline-memory", action="store_true",
                    help="also measure B/obj of Pympler 1.1 with tracemalloc (slow: W5 takes "
                         "many minutes)")
+    p.add_argument("--append-results", action="store_true",
+                   help="append this run (tables, machine, command) to benchmarks/RESULTS.md")
     p.add_argument("--strict", action="store_true",
                    help="exit with status 1 if a target is missed or a run failed")
     args = p.parse_args(argv)
@@ -399,13 +437,19 @@ def main(argv=None):
     info = H.machine_info()
     results = [run_workload(n, slots, repeat, args.timeout, args.baseline_memory)
                for n in names]
+    info["loadavg_at_end"] = H.loadavg()
     table = render(results, repeat, labels)
 
-    header = ("%s | %s | nproc %s | %s | %s | commit %s"
+    header = ("%s | %s | nproc %s | %s | %s | repo HEAD %s"
               % (info["date"], info["python"], info["nproc"], info["cpu_model"],
                  info["platform"], info["git_commit"]))
     print(header)
     print("command: %s" % info["command"])
+    print("load average (1/5/15 min): %s at start, %s at end"
+          % (info["loadavg_at_start"], info["loadavg_at_end"]))
+    warn = H.busy_warning(info)
+    if warn:
+        print(warn)
     for slot, _tool in slots:
         print("%s: pympler %s (%s)" % (labels[slot], probes[slot]["version"],
                                        probes[slot]["file"]))
@@ -431,10 +475,17 @@ def main(argv=None):
             "targets": {n: WORKLOADS[n][4] for n in names},
             "bytes_per_object_target": BYTES_PER_OBJECT_TARGET, "notes": NOTES,
             "self_test_checks": [{"check": c[0], "ok": c[1]} for c in checks],
-            "results": results, "table": table}
+            "busy_warning": warn, "results": results, "table": table}
     path = H.write_results("asizeof-selftest" if args.self_test else "asizeof", data)
     print()
     print("JSON results: %s" % path)
+    if args.append_results:
+        if args.self_test:
+            H.log("--append-results ignored with --self-test")
+        else:
+            with open(RESULTS_MD, "a", encoding="utf-8") as f:
+                f.write(markdown_entry(info, probes, labels, table, warn))
+            print("appended to %s" % RESULTS_MD)
 
     if args.self_test:
         return 1 if failed else 0
