@@ -338,16 +338,23 @@ pym_long_sizeof(PyObject *o)
 }
 
 /* Bytes of attribute values stored inline in the object itself (3.13
- * Py_TPFLAGS_INLINE_VALUES) that sys.getsizeof does not count; 0 before. */
+ * Py_TPFLAGS_INLINE_VALUES) that nobody else counts: sys.getsizeof leaves
+ * them out, and so does a materialised __dict__ unless it still uses them
+ * (then dict.__sizeof__ counts them, and adding them here would count them
+ * twice).  0 before 3.13. */
 static inline Py_ssize_t
 pym_inline_values_size(PyObject *obj)
 {
 #ifdef PYM_HAS_INLINE_VALUES
     PyTypeObject *tp = Py_TYPE(obj);
     if ((tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) && (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT)) {
-        uint8_t cap = ((uint8_t *)obj + tp->tp_basicsize)[0];
-        size_t prefix = ((size_t)cap + 7) & ~(size_t)7;
-        return (Py_ssize_t)(prefix + ((size_t)cap + 1) * sizeof(PyObject *));
+        uint8_t *v = (uint8_t *)obj + tp->tp_basicsize;
+        PyObject *dict = ((PyObject **)obj)[-3];
+        size_t prefix = ((size_t)v[0] + 7) & ~(size_t)7;
+        if (dict != NULL && (void *)((PyDictObject *)dict)->ma_values == (void *)v) {
+            return 0;
+        }
+        return (Py_ssize_t)(prefix + ((size_t)v[0] + 1) * sizeof(PyObject *));
     }
 #endif
     (void)obj;

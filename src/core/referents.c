@@ -169,9 +169,16 @@ collect_generator(PyObject *o, int code, PymRefArray *a)
     PymRefArray tmp;
     Py_ssize_t i;
     int res = 0;
+    /* The generator's own __name__ / __qualname__ (existing strings that the
+     * builtin getters return) are not its data. */
+    PyObject *name = PyObject_GetAttrString(o, "__name__");
+    PyObject *qualname = name == NULL ? NULL : PyObject_GetAttrString(o, "__qualname__");
+    PyErr_Clear();
     memset(&tmp, 0, sizeof(tmp));
     if (collect_traverse(Py_TYPE(o), o, &tmp) < 0) {
         pym_refarray_free(&tmp);
+        Py_XDECREF(name);
+        Py_XDECREF(qualname);
         return -1;
     }
     for (i = 0; i < tmp.a_len && res == 0; i++) {
@@ -182,8 +189,8 @@ collect_generator(PyObject *o, int code, PymRefArray *a)
             }
             continue;
         }
-        if (PyUnicode_Check(r)) {
-            continue;   /* gi_name / gi_qualname: not data of the generator */
+        if (r == name || r == qualname) {
+            continue;
         }
 #ifdef PYM_GEN_HAS_FRAME_OBJECT
         if (PyFrame_Check(r)) {
@@ -198,6 +205,8 @@ collect_generator(PyObject *o, int code, PymRefArray *a)
         res = pym_refarray_append(a, r, NULL, NULL, PYM_NAME_NONE);
     }
     pym_refarray_free(&tmp);
+    Py_XDECREF(name);
+    Py_XDECREF(qualname);
     return res;
 }
 
