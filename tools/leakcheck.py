@@ -27,9 +27,13 @@ Two checks per entry point:
   reported when *every* measured round grew ``sys.gettotalrefcount()``, or
   every one grew ``sys.getallocatedblocks()``.
 * ``--rss``: after a warm-up, RSS (``/proc/self/statm``) before and after
-  RSS_CALLS calls (10,000 by default; fewer for the heap-walking entry points);
-  growth above the tolerance is measured again, and reported as a leak only if
-  the second run grows too (the retry psutil's tests/test_memleaks.py does).
+  RSS_CALLS calls (10,000 by default; 10 for the heap-walking entry points);
+  growth above the tolerance (512 KiB) is measured again, and reported as a
+  leak only if the second run grows too (the retry psutil's
+  tests/test_memleaks.py does).
+
+An entry point too slow for its calls to fit in ``--budget`` seconds per check
+(10) gets fewer calls; the report shows how many ran.
 
 Exit status: 0 clean, 1 leak or error, 2 usage (``--refs`` without a debug
 interpreter, or no pympler).
@@ -110,6 +114,7 @@ def make_graph():
 
 
 GRAPH = make_graph()
+DEVNULL = open(os.devnull, "w")
 PLAIN = GRAPH["plain"]
 SLOTTED = GRAPH["slotted"]
 RAISING = RaisingSizeof()
@@ -183,6 +188,12 @@ def probe(fn):
             return (lambda arg=arg: fn(arg)), "f(%s of samples)" % type(arg).__name__
         except Exception:
             pass
+    left, right = list(SAMPLES[:6]), list(SAMPLES[3:11])
+    try:
+        fn(left, right)
+        return (lambda: fn(left, right)), "f(list, list)"
+    except Exception:
+        pass
     if len(errors) > (1 if "TypeError" in errors else 0):
         return each_sample(fn), "f(obj) always raises: %s" % dict(errors)
     return None, "no calling convention found (%s)" % (last_type_error,)
@@ -282,11 +293,12 @@ def api_cases(notes):
         # pympler.muppy
         ("muppy.get_referents", muppy, "get_referents",
          lambda f: lambda: f([G, P, S], level=2), False),
-        ("muppy.get_size", muppy, "get_size", lambda f: lambda: f(list(SAMPLES)), False),
+        ("muppy.get_size", muppy, "get_size",
+         lambda f: lambda: swallow(f, list(SAMPLES), stream=DEVNULL), False),
         ("muppy.get_objects", muppy, "get_objects", lambda f: lambda: f(), True),
         # pympler.summary
         ("summary.summarize(samples)", summary, "summarize",
-         lambda f: lambda: f(list(SAMPLES)), False),
+         lambda f: lambda: swallow(f, list(SAMPLES)), False),
         ("summary.get_diff", summary, "get_diff", summary_diff(summary), False),
         ("summary.summarize(get_objects())", summary, "summarize",
          heap_summary(muppy), True),
@@ -359,6 +371,17 @@ def _cleanup():
     re.purge()
     sys._clear_type_cache()
     gc.collect()
+
+
+def affordable(fn, wanted, minimum, budget):
+    """How many of `wanted` calls fit in `budget` seconds (at least `minimum`),
+    from the time of one call."""
+    t0 = time.perf_counter()
+    fn()
+    per_call = time.perf_counter() - t0
+    if per_call * wanted <= budget:
+        return wanted
+    return max(minimum, min(wanted, int(budget / per_call)))
 
 
 def refcheck(case, warmups, rounds, calls):
@@ -480,7 +503,9 @@ def main(argv=None):
     parser.add_argument("--calls", type=int, default=10, help="calls per refcount round (10; heavy: 1)")
     parser.add_argument("--rss-calls", type=int, default=10000, help="calls per RSS run (10000)")
     parser.add_argument("--rss-heavy-calls", type=int, default=10, help="calls per RSS run, heap-walking entry points (10)")
-    parser.add_argument("--rss-tolerance-kib", type=int, default=1024, help="allowed RSS growth per run (1024 KiB)")
+    parser.add_argument("--rss-tolerance-kib", type=int, default=512, help="allowed RSS growth per run (512 KiB)")
+    parser.add_argument("--budget", type=float, default=10.0,
+                        help="seconds per check per entry point; slow entry points get fewer calls (10)")
     parser.add_argument("--only", metavar="REGEX", help="only entry points whose name matches")
     args = parser.parse_args(argv)
 
@@ -546,27 +571,29 @@ def main(argv=None):
         bad = False
         try:
             if args.refs:
-                calls = 1 if case.heavy else args.calls
+                calls = affordable(case.fn, 1 if case.heavy else args.calls, 1,
+                                   args.budget / (args.warmups + args.rounds))
                 rc, blk = refcheck(case, args.warmups, args.rounds, calls)
                 rc_leak, blk_leak = leaking(rc), leaking(blk)
-                parts.append("refs %s%s blocks %s%s" % (
-                    rc, " LEAK" if rc_leak else "", blk, " LEAK" if blk_leak else ""))
+                parts.append("refs/%d calls %s%s blocks %s%s" % (
+                    calls, rc, " LEAK" if rc_leak else "", blk, " LEAK" if blk_leak else ""))
                 bad |= rc_leak or blk_leak
             if args.rss:
-                calls = args.rss_heavy_calls if case.heavy else args.rss_calls
+                calls = affordable(case.fn, args.rss_heavy_calls if case.heavy else args.rss_calls,
+                                   min(args.rss_heavy_calls, args.rss_calls), args.budget / 2.2)
                 growths, leaked = rsscheck(case, calls, args.rss_tolerance_kib * 1024)
                 parts.append("rss/%d calls %s KiB%s" % (
                     calls, [g // 1024 for g in growths], " LEAK" if leaked else ""))
                 bad |= leaked
         except Exception:
-            parts.append("ERROR\n" + traceback.format_exc())
-            bad = True
+            parts.append("ERROR (not a leak: the call raised)\n" + traceback.format_exc())
+            bad = "error"
         status = "FAIL" if bad else "ok  "
         print("  %s %-*s %s  (%.1fs)" % (status, width, case.name, "; ".join(parts),
                                          time.monotonic() - t0), flush=True)
         if bad:
-            failures.append(case.name)
-    print("leakcheck: %d entry points checked in %.0fs, %d leaking%s"
+            failures.append("%s (%s)" % (case.name, "error" if bad == "error" else "leak"))
+    print("leakcheck: %d entry points checked in %.0fs, %d failed%s"
           % (len(cases), time.monotonic() - t_start, len(failures),
              (": " + ", ".join(failures)) if failures else ""))
     return 1 if failures else 0
