@@ -4,19 +4,25 @@
  * more than once?" for millions of objects at a few nanoseconds each.
  *
  * Design.  A walk visits objects that were allocated close together, so the
- * set is keyed by 4 KiB page: an open-addressing table (linear probing,
- * Fibonacci hashing, load <= 1/2) of page records, each holding two bitmaps
- * of the 256 16-byte granules of its page: SEEN and AGAIN.  Every object
- * is at least 16 bytes (refcount and type), so two distinct live objects
- * start in distinct granules and a bit names exactly one object.  A
- * one-entry cache of the last page hit makes runs of neighbours cost one
- * compare.  Memory: 72 bytes per touched page; for small objects that is
- * well under one byte per object.
+ * set is keyed by 1 KiB page.  A page record (24 bytes) holds the page
+ * number and two bitmaps of the page's 64 16-byte granules: SEEN and AGAIN.
+ * Every object is at least 16 bytes (refcount and type), so two distinct
+ * live objects start in distinct granules and a bit names exactly one
+ * object.  Records are appended to slabs of geometrically growing size that
+ * never move; an open-addressing table of 4-byte record numbers (linear
+ * probing, Fibonacci hashing, load <= 1/2) finds them.  Growing the table
+ * re-reads the records, so the transient peak is the small index, not the
+ * records.  A 16-entry direct-mapped cache of recently hit pages makes
+ * runs of neighbours, also interleaved across a few allocator pools, cost
+ * one compare.  Memory: about 32 bytes per touched page;
+ * under one byte per object for densely allocated objects, about 32 for
+ * objects scattered one per page (the worst case).
  *
  * Invariants (checked by PYM_ASSERT_CONSISTENT in debug builds):
- *   - a record with r_page == 0 is empty (no object lives in page 0);
+ *   - every record in use has a non-zero page number (nothing lives in
+ *     page 0) and is reachable from its hash slot by linear probing;
  *   - AGAIN bits are a subset of SEEN bits;
- *   - s_used counts non-empty records and s_used * 2 <= s_mask + 1.
+ *   - s_used * 2 <= s_mask + 1.
  *
  * Memory comes from PyMem_Raw* so tracemalloc sees it (the benchmark
  * measures the profiler's own memory that way).  Python interface: none;
@@ -26,14 +32,15 @@
 
 #include <string.h>   /* memset */
 
-#define PAGE_SHIFT 12
+#define PAGE_SHIFT 10
 #define GRANULE_SHIFT 4
-#define GRANULES_PER_WORD 64
+#define GRANULES ((unsigned)1 << (PAGE_SHIFT - GRANULE_SHIFT))   /* 64 */
+#define SLAB0 64            /* records in slab 0; slab k holds SLAB0 << k */
 
 struct PymPage {
-    uintptr_t r_page;        /* address >> PAGE_SHIFT, 0 = empty */
-    uint64_t r_seen[4];
-    uint64_t r_again[4];
+    uintptr_t r_page;        /* address >> PAGE_SHIFT */
+    uint64_t r_seen;
+    uint64_t r_again;
 };
 
 #define HASH_MULT ((uintptr_t)0x9E3779B97F4A7C15ULL)
@@ -44,24 +51,37 @@ page_hash(uintptr_t page, size_t mask)
     return (size_t)((page * HASH_MULT) >> 20) & mask;
 }
 
+/* Record number n (0-based) lives in slab k = floor(log2(n / SLAB0 + 1)) at
+ * offset n - SLAB0 * (2**k - 1). */
+static inline PymPage *
+record(const PymIdSet *s, size_t n)
+{
+    size_t q = n / SLAB0 + 1;
+    unsigned k = (unsigned)(63 - __builtin_clzll((unsigned long long)q));
+    return &s->s_slabs[k][n - (size_t)SLAB0 * (((size_t)1 << k) - 1)];
+}
+
 #ifdef PYM_DEBUG
 static void
 idset_check(const PymIdSet *s)
 {
     size_t i, used = 0;
-    if (s->s_pages == NULL) {
+    if (s->s_index == NULL) {
         assert(s->s_used == 0);
         return;
     }
     for (i = 0; i <= s->s_mask; i++) {
-        const PymPage *r = &s->s_pages[i];
-        int w;
-        if (r->r_page == 0) {
+        const PymPage *r;
+        size_t j;
+        if (s->s_index[i] == 0) {
             continue;
         }
         used++;
-        for (w = 0; w < 4; w++) {
-            assert((r->r_again[w] & ~r->r_seen[w]) == 0);
+        r = record(s, s->s_index[i] - 1);
+        assert(r->r_page != 0);
+        assert((r->r_again & ~r->r_seen) == 0);
+        for (j = page_hash(r->r_page, s->s_mask); j != i; j = (j + 1) & s->s_mask) {
+            assert(s->s_index[j] != 0);   /* no hole on the probe path */
         }
     }
     assert(used == s->s_used);
@@ -75,75 +95,100 @@ idset_check(const PymIdSet *s)
 void
 pym_idset_init(PymIdSet *s)
 {
-    s->s_pages = NULL;
-    s->s_mask = 0;
-    s->s_used = 0;
-    s->s_last = NULL;
+    memset(s, 0, sizeof(*s));
 }
 
 void
 pym_idset_clear(PymIdSet *s)
 {
+    unsigned k;
     PYM_ASSERT_CONSISTENT(s);
-    PyMem_RawFree(s->s_pages);
+    PyMem_RawFree(s->s_index);
+    for (k = 0; k < 32; k++) {
+        PyMem_RawFree(s->s_slabs[k]);
+    }
     pym_idset_init(s);
 }
 
 size_t
 pym_idset_memory(const PymIdSet *s)
 {
-    return s->s_pages == NULL ? 0 : (s->s_mask + 1) * sizeof(PymPage);
+    size_t mem = s->s_index == NULL ? 0 : (s->s_mask + 1) * sizeof(uint32_t);
+    unsigned k;
+    for (k = 0; k < 32 && s->s_slabs[k] != NULL; k++) {
+        mem += ((size_t)SLAB0 << k) * sizeof(PymPage);
+    }
+    return mem;
 }
 
-/* Find the record of page, inserting it if insert is true.  NULL when
- * absent (insert false) or on memory error (exception set). */
-static PymPage *idset_find(PymIdSet *s, uintptr_t page, int insert);
-
-/* Double the table.  0 / -1. */
+/* Double the index (or create it).  0 / -1. */
 static int
 idset_grow(PymIdSet *s)
 {
-    size_t newsize = s->s_pages == NULL ? 64 : (s->s_mask + 1) * 2;
-    PymPage *old = s->s_pages;
-    size_t oldsize = old == NULL ? 0 : s->s_mask + 1;
-    size_t i;
-    PymPage *fresh;
-
-    if (newsize > ((size_t)-1) / sizeof(PymPage)) {
+    size_t newsize = s->s_index == NULL ? 64 : (s->s_mask + 1) * 2;
+    size_t n;
+    uint32_t *fresh;
+    if (newsize > ((size_t)1 << 31)) {
         PyErr_NoMemory();
         return -1;
     }
-    fresh = (PymPage *)PyMem_RawCalloc(newsize, sizeof(PymPage));
+    fresh = (uint32_t *)PyMem_RawCalloc(newsize, sizeof(uint32_t));
     if (fresh == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    s->s_pages = fresh;
+    PyMem_RawFree(s->s_index);
+    s->s_index = fresh;
     s->s_mask = newsize - 1;
-    s->s_used = 0;
-    s->s_last = NULL;
-    for (i = 0; i < oldsize; i++) {
-        if (old[i].r_page != 0) {
-            size_t j = page_hash(old[i].r_page, s->s_mask);
-            while (fresh[j].r_page != 0) {
-                j = (j + 1) & s->s_mask;
-            }
-            fresh[j] = old[i];
-            s->s_used++;
+    for (n = 0; n < s->s_used; n++) {
+        size_t j = page_hash(record(s, n)->r_page, s->s_mask);
+        while (fresh[j] != 0) {
+            j = (j + 1) & s->s_mask;
         }
+        fresh[j] = (uint32_t)(n + 1);
     }
-    PyMem_RawFree(old);
     return 0;
 }
 
+/* A new record for page in slot j.  NULL on memory error. */
+static PymPage *
+idset_new_record(PymIdSet *s, uintptr_t page, size_t j)
+{
+    size_t n = s->s_used;
+    size_t q = n / SLAB0 + 1;
+    unsigned k = (unsigned)(63 - __builtin_clzll((unsigned long long)q));
+    PymPage *r;
+    if (n >= (size_t)UINT32_MAX - 1) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    if (s->s_slabs[k] == NULL) {
+        s->s_slabs[k] = (PymPage *)PyMem_RawMalloc(((size_t)SLAB0 << k) * sizeof(PymPage));
+        if (s->s_slabs[k] == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+    }
+    r = record(s, n);
+    r->r_page = page;
+    r->r_seen = 0;
+    r->r_again = 0;
+    s->s_index[j] = (uint32_t)(n + 1);
+    s->s_used++;
+    return r;
+}
+
+/* Find the record of page, inserting it if insert is true.  NULL when
+ * absent (insert false) or on memory error (exception set). */
 static PymPage *
 idset_find(PymIdSet *s, uintptr_t page, int insert)
 {
     size_t j;
-    if (s->s_last != NULL && s->s_last->r_page == page) {
-        return s->s_last;
+    PymPage **recent = &s->s_recent[(page ^ (page >> 4)) & 15];
+    if (*recent != NULL && (*recent)->r_page == page) {
+        return *recent;
     }
-    if (s->s_pages == NULL) {
+    if (s->s_index == NULL || (insert && (s->s_used + 1) * 2 > s->s_mask + 1)) {
         if (!insert) {
             return NULL;
         }
@@ -153,24 +198,19 @@ idset_find(PymIdSet *s, uintptr_t page, int insert)
     }
     j = page_hash(page, s->s_mask);
     for (;;) {
-        PymPage *r = &s->s_pages[j];
-        if (r->r_page == page) {
-            s->s_last = r;
-            return r;
-        }
-        if (r->r_page == 0) {
+        uint32_t ix = s->s_index[j];
+        PymPage *r;
+        if (ix == 0) {
             if (!insert) {
                 return NULL;
             }
-            if ((s->s_used + 1) * 2 > s->s_mask + 1) {
-                if (idset_grow(s) < 0) {
-                    return NULL;
-                }
-                return idset_find(s, page, insert);   /* at most one level */
-            }
-            r->r_page = page;
-            s->s_used++;
-            s->s_last = r;
+            r = idset_new_record(s, page, j);
+            *recent = r;
+            return r;
+        }
+        r = record(s, ix - 1);
+        if (r->r_page == page) {
+            *recent = r;
             return r;
         }
         j = (j + 1) & s->s_mask;
@@ -182,19 +222,17 @@ pym_idset_add(PymIdSet *s, const void *p)
 {
     uintptr_t a = (uintptr_t)p;
     PymPage *r = idset_find(s, a >> PAGE_SHIFT, 1);
-    unsigned g;
     uint64_t bit;
     if (r == NULL) {
         return -1;
     }
-    g = (unsigned)((a >> GRANULE_SHIFT) & 255);
-    bit = (uint64_t)1 << (g & 63);
-    if (!(r->r_seen[g >> 6] & bit)) {
-        r->r_seen[g >> 6] |= bit;
+    bit = (uint64_t)1 << ((a >> GRANULE_SHIFT) & (GRANULES - 1));
+    if (!(r->r_seen & bit)) {
+        r->r_seen |= bit;
         return 0;
     }
-    if (!(r->r_again[g >> 6] & bit)) {
-        r->r_again[g >> 6] |= bit;
+    if (!(r->r_again & bit)) {
+        r->r_again |= bit;
         return 1;
     }
     return 2;
@@ -205,12 +243,10 @@ pym_idset_contains(const PymIdSet *s, const void *p)
 {
     uintptr_t a = (uintptr_t)p;
     PymPage *r = idset_find((PymIdSet *)s, a >> PAGE_SHIFT, 0);
-    unsigned g;
     if (r == NULL) {
         return 0;
     }
-    g = (unsigned)((a >> GRANULE_SHIFT) & 255);
-    return (r->r_seen[g >> 6] >> (g & 63)) & 1;
+    return (int)((r->r_seen >> ((a >> GRANULE_SHIFT) & (GRANULES - 1))) & 1);
 }
 
 /* ---- PymPtrMap ---------------------------------------------------------- */

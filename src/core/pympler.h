@@ -41,16 +41,18 @@ PymState *pym_state_from_module(PyObject *module);
 
 /* ---- idset.c: "already seen" sets ------------------------------------- */
 
-/* A set of object addresses keyed by 4 KiB page.  Each page record holds
+/* A set of object addresses keyed by 1 KiB page.  Each page record holds
  * two bitmaps of 16-byte granules: SEEN and AGAIN (seen twice or more).
- * No two live objects share a granule, so a bit names one object. */
+ * No two live objects share a granule, so a bit names one object.  Records
+ * live in slabs that never move; the hash table holds record numbers. */
 typedef struct PymPage PymPage;
 
 typedef struct {
-    PymPage *s_pages;        /* open-addressing table, s_mask + 1 records */
-    size_t s_mask;
+    uint32_t *s_index;       /* open addressing: record number + 1, 0 = empty */
+    size_t s_mask;           /* s_index has s_mask + 1 slots */
+    PymPage *s_slabs[32];    /* slab k holds PYM_SLAB0 << k records */
     size_t s_used;           /* records in use */
-    PymPage *s_last;         /* one-entry cache of the last page hit */
+    PymPage *s_recent[16];   /* direct-mapped cache of recently hit pages */
 } PymIdSet;
 
 void pym_idset_init(PymIdSet *s);

@@ -52,6 +52,9 @@ typedef struct {
     PymPtrMap z_marks;
     PymPtrMap z_xtypes;          /* excluded types -> 1 */
     PymTypeCache z_types;
+    PyTypeObject *z_tc_type[16]; /* direct-mapped cache in front of z_types */
+    Py_ssize_t z_tc_ix[16];
+    uint64_t z_mark_bloom;       /* bit (addr >> 4) & 63 of every z_marks key */
     Py_ssize_t z_total, z_sized, z_nseen, z_duplicate, z_missed, z_excluded;
     Py_ssize_t z_depth, z_ranked;
     PyObject *z_profiles;        /* dict key -> [count, total, high, ref] */
@@ -68,13 +71,28 @@ enum { ENC_SKIP = 0, ENC_LEAF = 1, ENC_PUSH = 2 };
 
 /* ---- state helpers ------------------------------------------------------ */
 
+static inline uint64_t
+mark_bit(const void *o)
+{
+    return (uint64_t)1 << (((uintptr_t)o >> 4) & 63);
+}
+
+/* Drop the type cache (classes may change between calls). */
+static void
+types_clear(PymSizerObject *z)
+{
+    pym_typecache_clear(&z->z_types);
+    memset(z->z_tc_type, 0, sizeof(z->z_tc_type));
+}
+
 static void
 sizer_reset_state(PymSizerObject *z)
 {
     pym_idset_clear(&z->z_seen);
     pym_ptrmap_clear(&z->z_marks);
     pym_ptrmap_clear(&z->z_xtypes);
-    pym_typecache_clear(&z->z_types);
+    types_clear(z);
+    z->z_mark_bloom = 0;
     z->z_total = z->z_sized = z->z_nseen = z->z_duplicate = 0;
     z->z_missed = z->z_excluded = z->z_depth = z->z_ranked = 0;
     Py_CLEAR(z->z_profiles);
@@ -102,7 +120,7 @@ stack_reserve(PymSizerObject *z)
     if (z->z_sp < z->z_cap) {
         return 0;
     }
-    ncap = z->z_cap ? z->z_cap * 2 : 256;
+    ncap = z->z_cap ? z->z_cap * 2 : 16;
     s = (PymFrame *)PyMem_RawRealloc(z->z_stack, (size_t)ncap * sizeof(PymFrame));
     if (s == NULL) {
         PyErr_NoMemory();
@@ -302,9 +320,12 @@ static int
 encounter(PymSizerObject *z, PyObject *o, Py_ssize_t depth, Py_ssize_t *flat,
           PymTypeInfo **tinfo)
 {
-    Py_ssize_t *mark = pym_ptrmap_get(&z->z_marks, o);
+    Py_ssize_t *mark = NULL;
     PymTypeInfo *t;
     Py_ssize_t n;
+    if (z->z_mark_bloom & mark_bit(o)) {
+        mark = pym_ptrmap_get(&z->z_marks, o);
+    }
     if (mark != NULL) {
         /* A positional / excluded-ref object: value = encounters << 1 |
          * sized bit.  Sized only at depth 0, once. */
@@ -345,9 +366,20 @@ encounter(PymSizerObject *z, PyObject *o, Py_ssize_t depth, Py_ssize_t *flat,
         z->z_excluded++;
         return ENC_SKIP;
     }
-    t = pym_typecache_get(z->z_state, &z->z_types, Py_TYPE(o), z->z_infer, z->z_dictlike);
-    if (t == NULL) {
-        return -1;
+    {
+        PyTypeObject *tp = Py_TYPE(o);
+        size_t slot = ((uintptr_t)tp >> 5) & 15;
+        if (z->z_tc_type[slot] == tp) {
+            t = &z->z_types.c_items[z->z_tc_ix[slot]];
+        }
+        else {
+            t = pym_typecache_get(z->z_state, &z->z_types, tp, z->z_infer, z->z_dictlike);
+            if (t == NULL) {
+                return -1;
+            }
+            z->z_tc_type[slot] = tp;
+            z->z_tc_ix[slot] = t - z->z_types.c_items;
+        }
     }
     if ((t->t_flags & PYM_T_CODE_ONLY) && !z->z_code) {
         return ENC_SKIP;
@@ -771,6 +803,7 @@ mark_objects(PymSizerObject *z, PyObject *seq, Py_ssize_t value)
             Py_DECREF(fast);
             return -1;
         }
+        z->z_mark_bloom |= mark_bit(o);
     }
     Py_DECREF(fast);
     return 0;
@@ -800,7 +833,7 @@ sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
     z->z_tree = tree;
     z->z_tracking = tree || (z->z_profile && z->z_above > 0);
     /* A class changed since the last call must be re-read. */
-    pym_typecache_clear(&z->z_types);
+    types_clear(z);
     n = PyTuple_GET_SIZE(objs);
     if (mark_objects(z, objs, 0) < 0) {
         goto error;
@@ -853,7 +886,7 @@ sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
     }
     Py_DECREF(done);
     stack_free(z);
-    pym_typecache_clear(&z->z_types);
+    types_clear(z);
     z->z_busy = 0;
     return result;
 
@@ -861,7 +894,7 @@ error:
     Py_XDECREF(done);
     Py_XDECREF(result);
     stack_free(z);
-    pym_typecache_clear(&z->z_types);
+    types_clear(z);
     z->z_busy = 0;
     return NULL;
 }
@@ -1130,7 +1163,7 @@ sizer_referents(PymSizerObject *z, PyObject *o)
     }
     pym_cursor_release(&f);
 done:
-    pym_typecache_clear(&z->z_types);
+    types_clear(z);
     z->z_busy = 0;
     return out;
 }
