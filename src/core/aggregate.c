@@ -48,7 +48,27 @@ struct PymHeapTypeRec {
     int k_how;               /* PYM_SIZEOF_* */
     int k_mode;              /* MODE_* */
     Py_ssize_t k_label;      /* label index of the type label, -1 until needed */
+    Py_ssize_t k_fixed;      /* getsizeof of every instance, -1 unknown, -2 varies */
 };
+
+/* -1 when every instance of tp has the same getsizeof (computed from the
+ * first one), -2 when it varies.  The same means: object.__sizeof__ (or the
+ * C computation of a fixed-size builtin) on a type without items, and a
+ * header that depends on the type alone (no tp_is_gc; not a metaclass,
+ * whose instances may be static types). */
+static Py_ssize_t
+fixed_size_state(PyTypeObject *tp, int how)
+{
+    int plain = how == PYM_SIZEOF_OBJECT || how == PYM_SIZEOF_NONE
+                || (how == PYM_SIZEOF_FAST
+                    && (tp == &PyFloat_Type || tp == &PyComplex_Type
+                        || tp == Py_TYPE(Py_None) || tp == &PyBaseObject_Type));
+    if (plain && tp->tp_itemsize == 0 && tp->tp_is_gc == NULL
+        && !PyType_IsSubtype(tp, &PyType_Type)) {
+        return -1;
+    }
+    return -2;
+}
 
 /* An exception is pending: swallow it if it is an Exception (a user
  * object misbehaving) and return 0, else keep it and return -1. */
@@ -353,6 +373,7 @@ new_type(PymHeapLabeler *L, PyTypeObject *tp)
     rec.k_label = -1;
     rec.k_mode = MODE_TYPE;
     rec.k_how = pym_sizing_resolve(L->l_state, tp, &func);   /* func borrowed */
+    rec.k_fixed = fixed_size_state(tp, rec.k_how);
     Py_XINCREF(func);
     rec.k_sizeof = func;
     Py_INCREF(tp);
@@ -515,11 +536,19 @@ pym_heap_labeler_add(PymHeapLabeler *L, PyObject *o, Py_ssize_t *label, Py_ssize
         L->l_lastidx = i;
     }
     rec = &L->l_types[i];
-    n = pym_sizing_getsizeof_with(L->l_state, o, rec->k_how, rec->k_sizeof);
-    if (n < 0) {
-        n = pym_sizing_basic(o);
+    if (rec->k_fixed >= 0) {
+        n = rec->k_fixed;
     }
-    rec = &L->l_types[i];   /* a Python __sizeof__ may have run */
+    else {
+        n = pym_sizing_getsizeof_with(L->l_state, o, rec->k_how, rec->k_sizeof);
+        if (n < 0) {
+            n = pym_sizing_basic(o);
+        }
+        rec = &L->l_types[i];   /* a Python __sizeof__ may have run */
+        if (rec->k_fixed == -1) {
+            rec->k_fixed = n;
+        }
+    }
     switch (rec->k_mode) {
     case MODE_TYPE:
         idx = rec->k_label;

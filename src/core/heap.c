@@ -60,23 +60,47 @@ typedef struct {
     Py_ssize_t v_cap;
 } ObjVec;
 
-/* Append a new reference to o.  0 / -1. */
+/* Make room for at least cap items.  0 / -1. */
 static int
-vec_push(ObjVec *v, PyObject *o)
+vec_reserve(ObjVec *v, Py_ssize_t cap)
 {
-    if (v->v_len == v->v_cap) {
-        Py_ssize_t cap = v->v_cap ? v->v_cap * 2 : 1024;
-        PyObject **items = (PyObject **)PyMem_RawRealloc(v->v_items, (size_t)cap * sizeof(PyObject *));
-        if (items == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        v->v_items = items;
-        v->v_cap = cap;
+    PyObject **items;
+    if (cap <= v->v_cap) {
+        return 0;
     }
-    Py_INCREF(o);
+    items = (PyObject **)PyMem_RawRealloc(v->v_items, (size_t)cap * sizeof(PyObject *));
+    if (items == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    v->v_items = items;
+    v->v_cap = cap;
+    return 0;
+}
+
+/* Append o, with a new reference, or with the one in *slot when slot is
+ * not NULL (the slot is emptied: the reference moves).  0 / -1. */
+static inline int
+vec_take(ObjVec *v, PyObject *o, PyObject **slot)
+{
+    if (v->v_len == v->v_cap && vec_reserve(v, v->v_cap ? v->v_cap * 2 : 1024) < 0) {
+        return -1;
+    }
+    if (slot != NULL) {
+        *slot = NULL;
+    }
+    else {
+        Py_INCREF(o);
+    }
     v->v_items[v->v_len++] = o;
     return 0;
+}
+
+/* Append a new reference to o.  0 / -1. */
+static inline int
+vec_push(ObjVec *v, PyObject *o)
+{
+    return vec_take(v, o, NULL);
 }
 
 static void
@@ -101,15 +125,16 @@ typedef struct {
     PymIdSet w_neutral;
     PymPtrMap w_cand;        /* candidate -> 1 once an outside object refers to it */
     int w_hasignore;
+    int w_ignoreuntracked;   /* some ignored object is not tracked */
     int w_hasneutral;
     int w_hascand;
     int w_dedup;             /* remove_dups */
     int w_nomark;            /* the current container is neutral or a candidate */
     int w_markonly;          /* the current container is a frame */
-    ObjVec w_untracked;      /* result, first part (strong) */
-    PyObject *w_objs;        /* strong: gc.get_objects(), holds the tracked part */
-    Py_ssize_t *w_keep;      /* result, second part: indices into w_objs */
-    Py_ssize_t w_nkeep;
+    ObjVec w_untracked;      /* result, first part */
+    ObjVec w_tracked;        /* result, second part */
+    ObjVec w_deferred;       /* candidates, decided once every mark is in */
+    PyObject *w_objs;        /* strong, untracked: what remains of the gc list */
     /* remove_dups=False: referents of the current container, deduplicated
      * within it (borrowed until flushed) */
     PyObject **w_cbuf;
@@ -144,9 +169,8 @@ walk_clear(Walk *w)
     PyMem_RawFree(w->w_cbuf);
     w->w_cbuf = NULL;
     vec_clear(&w->w_untracked);
-    PyMem_RawFree(w->w_keep);
-    w->w_keep = NULL;
-    w->w_nkeep = 0;
+    vec_clear(&w->w_tracked);
+    vec_clear(&w->w_deferred);
     Py_CLEAR(w->w_objs);   /* may run finalisers: the walk is done */
 }
 
@@ -154,6 +178,9 @@ static int
 walk_ignore(Walk *w, PyObject *o)
 {
     w->w_hasignore = 1;
+    if (!PyObject_GC_IsTracked(o)) {
+        w->w_ignoreuntracked = 1;   /* then referents must be checked too */
+    }
     return pym_idset_add(&w->w_ignore, o) < 0 ? -1 : 0;
 }
 
@@ -232,11 +259,22 @@ walk_visit(PyObject *r, void *arg)
     if (w->w_markonly || PyObject_GC_IsTracked(r)) {
         return 0;
     }
-    if (w->w_hasignore && pym_idset_contains(&w->w_ignore, r)) {
+    if (w->w_ignoreuntracked && pym_idset_contains(&w->w_ignore, r)) {
         return 0;
     }
     if (w->w_dedup) {
-        int k = pym_idset_add(&w->w_seen, r);
+        int k;
+        if (Py_REFCNT(r) == 1) {
+            /* Its one reference is the one being visited: no other
+             * container can lead here again, so it needs no "seen" entry.
+             * (tp_traverse visits each owned reference once -- the
+             * collector's own reference counting relies on it; 3.13's
+             * dict_traverse skips values embedded in their instance, which
+             * the instance visits.)  Most untracked referents -- a
+             * record's str, float, small dict -- are like this. */
+            return vec_push(&w->w_untracked, r);
+        }
+        k = pym_idset_add(&w->w_seen, r);
         if (k != 0) {
             return k < 0 ? -1 : 0;
         }
@@ -391,6 +429,7 @@ walk_add_candidates(Walk *w, PyObject *t)
     return 0;
 }
 
+#ifndef PYM_HAS_GC_VISIT
 /* gc.get_objects(): a new list, or NULL.  The function is looked up on the
  * gc module, so no new tracked object exists while it runs. */
 static PyObject *
@@ -408,98 +447,115 @@ gc_objects(void)
     }
     return res;
 }
+#endif
 
-/* Enumerate the live objects into w->w_untracked and w->w_keep.
+/* One tracked object o of the heap.  The reference kept for it is the one
+ * in *slot when slot is not NULL (moved out of the gc list), else a new one.
  * 0 / -1. */
+static int
+walk_one(Walk *w, PyObject *o, PyObject **slot)
+{
+    if (PyFrame_Check(o)) {
+        if (w->w_hascand) {
+            /* A frame is an outside referrer (a user's local variable
+             * holding a stored row), though never reported. */
+            int r;
+            w->w_markonly = 1;
+            w->w_nomark = 0;
+            r = walk_traverse(w, o);
+            w->w_markonly = 0;
+            return r;
+        }
+        return 0;
+    }
+    if (w->w_hasignore && pym_idset_contains(&w->w_ignore, o)) {
+        return 0;
+    }
+    if (w->w_hascand && pym_ptrmap_get(&w->w_cand, o) != NULL) {
+        return vec_take(&w->w_deferred, o, slot);
+    }
+    w->w_nomark = w->w_hasneutral && pym_idset_contains(&w->w_neutral, o);
+    if (walk_traverse(w, o) < 0) {
+        return -1;
+    }
+    return vec_take(&w->w_tracked, o, slot);
+}
+
+#ifdef PYM_HAS_GC_VISIT
+/* PyUnstable_GC_VisitObjects callback: 1 to go on, 0 to stop (error). */
+static int
+walk_gc_visitor(PyObject *o, void *arg)
+{
+    Walk *w = (Walk *)arg;
+    return walk_one(w, o, NULL) < 0 ? 0 : 1;
+}
+#endif
+
+/* Enumerate the live objects into w->w_untracked and w->w_tracked.
+ * 0 / -1.
+ *
+ * With PyUnstable_GC_VisitObjects (3.12+) the tracked objects are visited
+ * in place: the collector is paused, our callback allocates no GC object
+ * (the vectors and sets use the raw allocator) and runs no Python code, so
+ * the collector's lists stay as they are.  Before 3.12 the walk goes over
+ * the list gc.get_objects() returns, moving its references out. */
 static int
 walk_run(Walk *w)
 {
-    PyObject *objs;
-    Py_ssize_t i, n, *deferred = NULL, ndeferred = 0;
+    Py_ssize_t i, n;
     int res = -1;
 
-    objs = w->w_objs = gc_objects();
+#ifdef PYM_HAS_GC_VISIT
+    if (vec_reserve(&w->w_tracked, 1 << 16) < 0 || vec_reserve(&w->w_untracked, 1 << 16) < 0) {
+        return -1;
+    }
+    PyUnstable_GC_VisitObjects(walk_gc_visitor, w);
+    if (PyErr_Occurred()) {
+        goto done;
+    }
+#else
+    PyObject *objs = w->w_objs = gc_objects();
     if (objs == NULL) {
         return -1;
     }
     /* Keep the list out of reach: code run later by a label callable or a
      * __sizeof__ could otherwise find it with gc.get_objects() and empty
-     * it under our borrowed references.  It is in no cycle. */
+     * it.  It is in no cycle. */
     PyObject_GC_UnTrack(objs);
-    /* objs is private and no Python code runs until it is released: its
-     * items are stable borrowed references.  Nothing below allocates a GC
-     * object either, so no collection can untrack a listed object: an
-     * untracked referent is never one of the listed objects. */
+    /* objs is private and no Python code runs during the walk.  Nothing
+     * below allocates a GC object either, so no collection can untrack a
+     * listed object: an untracked referent is never one of the listed
+     * objects. */
     n = PyList_GET_SIZE(objs);
-    w->w_keep = (Py_ssize_t *)PyMem_RawMalloc(((size_t)n + 1) * sizeof(Py_ssize_t));
-    if (w->w_keep == NULL) {
-        PyErr_NoMemory();
+    /* About as many untracked referents as tracked objects: one allocation
+     * instead of a dozen doublings. */
+    if (vec_reserve(&w->w_tracked, n + 1) < 0 || vec_reserve(&w->w_untracked, n + 1) < 0) {
         goto done;
     }
-    if (w->w_untracked.v_cap < n) {
-        /* About as many untracked referents as tracked objects: one
-         * allocation instead of a dozen doublings. */
-        PyObject **items = (PyObject **)PyMem_RawRealloc(
-            w->w_untracked.v_items, ((size_t)n + 1) * sizeof(PyObject *));
-        if (items == NULL) {
-            PyErr_NoMemory();
-            goto done;
-        }
-        w->w_untracked.v_items = items;
-        w->w_untracked.v_cap = n + 1;
-    }
-    if (w->w_hascand) {
-        deferred = (Py_ssize_t *)PyMem_RawMalloc(((size_t)w->w_cand.m_used + 1) * sizeof(Py_ssize_t));
-        if (deferred == NULL) {
-            PyErr_NoMemory();
-            goto done;
-        }
-    }
     for (i = 0; i < n; i++) {
-        PyObject *o = PyList_GET_ITEM(objs, i);
-        if (PyFrame_Check(o)) {
-            if (w->w_hascand) {
-                /* A frame is an outside referrer (a user's local variable
-                 * holding a stored row), though never reported. */
-                w->w_markonly = 1;
-                w->w_nomark = 0;
-                if (walk_traverse(w, o) < 0) {
-                    goto done;
-                }
-                w->w_markonly = 0;
-            }
-            continue;
-        }
-        if (w->w_hasignore && pym_idset_contains(&w->w_ignore, o)) {
-            continue;
-        }
-        if (w->w_hascand && pym_ptrmap_get(&w->w_cand, o) != NULL) {
-            deferred[ndeferred++] = i;   /* decided once every mark is in */
-            continue;
-        }
-        w->w_nomark = w->w_hasneutral && pym_idset_contains(&w->w_neutral, o);
-        if (walk_traverse(w, o) < 0) {
+        PyObject **slot = &((PyListObject *)objs)->ob_item[i];
+        if (walk_one(w, *slot, slot) < 0) {
             goto done;
         }
-        w->w_keep[w->w_nkeep++] = i;
     }
-    for (i = 0; i < ndeferred; i++) {
-        PyObject *o = PyList_GET_ITEM(objs, deferred[i]);
+#endif
+    /* The candidates: kept when something outside refers to them. */
+    n = w->w_deferred.v_len;
+    for (i = 0; i < n; i++) {
+        PyObject *o = w->w_deferred.v_items[i];
         if (*pym_ptrmap_get(&w->w_cand, o) == 0) {
             continue;   /* only the tracker refers to it */
         }
         w->w_nomark = 1;
-        if (walk_traverse(w, o) < 0) {
+        if (walk_traverse(w, o) < 0 || vec_push(&w->w_tracked, o) < 0) {
             goto done;
         }
-        w->w_keep[w->w_nkeep++] = deferred[i];
     }
     res = 0;
 
 done:
     w->w_markonly = 0;
     w->w_nomark = 0;
-    PyMem_RawFree(deferred);
     return res;
 }
 
@@ -507,17 +563,15 @@ done:
 static inline Py_ssize_t
 walk_len(Walk *w)
 {
-    return w->w_untracked.v_len + w->w_nkeep;
+    return w->w_untracked.v_len + w->w_tracked.v_len;
 }
 
-/* The walk's result as a new list.  The references are moved, not
- * copied: from the untracked vector, and from the private gc list (whose
- * moved slots become NULL, which list_dealloc skips), so building the list
- * touches no object. */
+/* The walk's result as a new list.  The references are moved from the
+ * vectors, so building the list touches no object. */
 static PyObject *
 walk_result_list(Walk *w)
 {
-    Py_ssize_t nu = w->w_untracked.v_len, nt = w->w_nkeep, i;
+    Py_ssize_t nu = w->w_untracked.v_len, nt = w->w_tracked.v_len, i;
     PyObject *list = PyList_New(nu + nt);
     if (list == NULL) {
         return NULL;
@@ -526,11 +580,10 @@ walk_result_list(Walk *w)
         PyList_SET_ITEM(list, i, w->w_untracked.v_items[i]);   /* steals */
     }
     for (i = 0; i < nt; i++) {
-        PyList_SET_ITEM(list, nu + i, PyList_GET_ITEM(w->w_objs, w->w_keep[i]));
-        PyList_SET_ITEM(w->w_objs, w->w_keep[i], NULL);
+        PyList_SET_ITEM(list, nu + i, w->w_tracked.v_items[i]);
     }
     w->w_untracked.v_len = 0;
-    w->w_nkeep = 0;
+    w->w_tracked.v_len = 0;
     return list;
 }
 
@@ -539,7 +592,7 @@ static inline PyObject *
 walk_item(Walk *w, Py_ssize_t k)
 {
     Py_ssize_t nu = w->w_untracked.v_len;
-    return k < nu ? w->w_untracked.v_items[k] : PyList_GET_ITEM(w->w_objs, w->w_keep[k - nu]);
+    return k < nu ? w->w_untracked.v_items[k] : w->w_tracked.v_items[k - nu];
 }
 
 /* Ignore the objects a label spec brings into the heap for one call. */

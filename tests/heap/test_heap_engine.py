@@ -24,8 +24,18 @@ def test_enumeration_equals_oracle(remove_dups):
     del keep
 
 
+class _Attrs:
+    pass
+
+
 def test_get_objects_is_collect_plus_walk():
+    shared = _Attrs()
+    shared.a = [1]              # a tracked value: the dict below is tracked
+    shared.b = 2.5 * len(sys.argv)  # an untracked value with one reference
+    shared.__dict__             # 3.13: a dict sharing the inline values
+    single = [float(len(sys.argv)) + 0.5, "u-%d" % id(shared)]
     objs = muppy.get_objects()
+    assert any(o is shared.b for o in objs) and any(o is single[0] for o in objs)
     ids = set(_ids(objs))
     assert len(ids) == len(objs)  # remove_dups
     for o in objs:
