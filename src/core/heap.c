@@ -1253,8 +1253,12 @@ heap_size_impl(PymState *st, PyObject *objects)
     }
     for (i = 0; i < PyList_GET_SIZE(list); i++) {
         PyObject *o = Py_NewRef(PyList_GET_ITEM(list, i));
-        Py_ssize_t n = pym_sizing_getsizeof(st, o);
-        int r = 0;
+        PyObject *func;
+        int how = pym_heap_sizeof_how(st, Py_TYPE(o), &func), r = 0;
+        Py_ssize_t n;
+        Py_XINCREF(func);
+        n = pym_sizing_getsizeof_with(st, o, how, func);
+        Py_XDECREF(func);
         if (n < 0) {
             r = PyList_Append(failed, o);
         }
@@ -1301,10 +1305,7 @@ heap_filter_impl(PymState *st, PyObject *objects, PyObject *type, Py_ssize_t lo,
             keep = PyObject_IsInstance(o, type);
         }
         if (keep > 0 && (lo > -1 || hi > -1)) {
-            Py_ssize_t n = pym_sizing_getsizeof(st, o);
-            if (n < 0) {
-                n = pym_sizing_basic(o);
-            }
+            Py_ssize_t n = pym_heap_getsizeof(st, o);
             keep = (lo <= -1 || n > lo) && (hi <= -1 || n < hi);
         }
         if (keep > 0 && PyList_Append(res, o) < 0) {
@@ -1341,6 +1342,16 @@ heap_filter(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return heap_filter_impl(pym_state_from_module(module), args[0], args[1], lo, hi);
 }
 
+PyDoc_STRVAR(heap_getsizeof_doc,
+"heap_getsizeof(obj) -> int\n\n"
+"sys.getsizeof(obj), or its basic size when its __sizeof__ fails.");
+
+static PyObject *
+heap_getsizeof(PyObject *module, PyObject *obj)
+{
+    return PyLong_FromSsize_t(pym_heap_getsizeof(pym_state_from_module(module), obj));
+}
+
 static PyMethodDef heap_functions[] = {
     {"heap_objects", (PyCFunction)(void (*)(void))heap_objects, METH_FASTCALL, heap_objects_doc},
     {"heap_summary", (PyCFunction)(void (*)(void))heap_summary, METH_FASTCALL, heap_summary_doc},
@@ -1352,6 +1363,7 @@ static PyMethodDef heap_functions[] = {
     {"heap_referents", (PyCFunction)(void (*)(void))heap_referents, METH_FASTCALL,
      heap_referents_doc},
     {"heap_size", heap_size, METH_O, heap_size_doc},
+    {"heap_getsizeof", heap_getsizeof, METH_O, heap_getsizeof_doc},
     {"heap_filter", (PyCFunction)(void (*)(void))heap_filter, METH_FASTCALL, heap_filter_doc},
     {NULL, NULL, 0, NULL},
 };

@@ -295,6 +295,12 @@ typedef struct {
     Py_ssize_t l_caplabels;
 } PymHeapLabeler;
 
+/* pym_sizing_resolve, except that a C __sizeof__ of any signature is
+ * called (as sys.getsizeof does).  *func is borrowed. */
+int pym_heap_sizeof_how(PymState *st, PyTypeObject *tp, PyObject **func);
+/* sys.getsizeof(o), or the basic size when __sizeof__ fails.  Never fails. */
+Py_ssize_t pym_heap_getsizeof(PymState *st, PyObject *o);
+
 /* Set up L from spec = (clean, applyrep, special, fastfunc, fastmodule,
  * objlabel) (the last four may be None).  0 / -1. */
 int pym_heap_labeler_init(PymHeapLabeler *L, PymState *st, PyObject *spec);

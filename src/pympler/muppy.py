@@ -94,7 +94,7 @@ def get_diff(left, right):
 def sort(objects):
     """New list of the objects by ascending ``getsizeof`` (an object whose
     ``__sizeof__`` fails counts with its basic size)."""
-    return sorted(objects, key=_core.getsizeof)
+    return sorted(objects, key=_core.heap_getsizeof)
 
 
 def filter(objects, Type=None, min=-1, max=-1):  # noqa: A001,A002 - public names

@@ -282,7 +282,7 @@ def _traverse(summary, function, *args):
 def _subtract(summary, o):
     """Remove object ``o`` from the summary by subtracting its size."""
     label = _repr(o)
-    size = _core.getsizeof(o)
+    size = _core.heap_getsizeof(o)
     found = False
     for r in summary:
         if r[0] == label:

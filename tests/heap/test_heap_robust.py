@@ -156,12 +156,12 @@ def test_get_size_ignoring(capsys):
 def test_sort_filter_with_hostiles():
     objs = [[1, 2, 3], RaisingSizeof(), "x", 10 ** 30]
     ordered = muppy.sort(objs)
-    assert sorted(_core.getsizeof(o) for o in objs) == [_core.getsizeof(o) for o in ordered]
+    assert sorted(_core.heap_getsizeof(o) for o in objs) == [_core.heap_getsizeof(o) for o in ordered]
     assert muppy.filter(objs, Type=str) == ["x"]
     big = sys.getsizeof([1, 2, 3])
     assert muppy.filter(objs, min=big - 1) == [objs[0]] or all(
-        _core.getsizeof(o) > big - 1 for o in muppy.filter(objs, min=big - 1))
-    assert all(_core.getsizeof(o) < 60 for o in muppy.filter(objs, max=60))
+        _core.heap_getsizeof(o) > big - 1 for o in muppy.filter(objs, min=big - 1))
+    assert all(_core.heap_getsizeof(o) < 60 for o in muppy.filter(objs, max=60))
     with pytest.raises(ValueError) as e:
         muppy.filter(objs, min=10, max=5)
     assert str(e.value) == "minimum must be smaller than maximum"
@@ -308,3 +308,17 @@ def test_bad_arguments_to_engine():
         _core.heap_snapshot(summary._label_spec(), None, "not a snapshot")
     with pytest.raises(TypeError):
         _core.heap_snapshot_objects(object())
+
+
+def test_c_sizeof_of_any_signature_is_called():
+    """3.13's ctypes metatypes define __sizeof__ with METH_METHOD|METH_FASTCALL;
+    sys.getsizeof calls it, and so must the summaries."""
+    ctypes = pytest.importorskip("ctypes")
+
+    class Point(ctypes.Structure):
+        _fields_ = [("x", ctypes.c_int), ("y", ctypes.c_double)]
+    objs = [ctypes.c_int, ctypes.c_char_p, Point, ctypes.POINTER(Point)]
+    expected = sum(sys.getsizeof(o) for o in objs)
+    assert sum(r[2] for r in summary.summarize(objs)) == expected
+    assert muppy.get_size(objs) == expected
+    assert [_core.heap_getsizeof(o) for o in objs] == [sys.getsizeof(o) for o in objs]
