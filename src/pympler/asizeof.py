@@ -141,7 +141,6 @@ class Asizer(object):
         self._limit_ = o['limit']
         self._stats_ = o['stats']
         self._stream = o['stream']
-        self._given = 0
         self._excl_types = []
         self._sizer.clear()
         self._configure()
@@ -183,7 +182,6 @@ class Asizer(object):
     # ---- sizing ------------------------------------------------------------
 
     def _sizes(self, objs, tree):
-        self._given += len(objs)
         return self._sizer.sizes(tuple(objs), tree=tree)
 
     def asizeof(self, *objs, above=None, align=None, code=None, cutoff=None,
@@ -247,7 +245,6 @@ class Asizer(object):
     def _clear(self):
         """Drop the sizing state (module-level functions call this)."""
         self._sizer.clear()
-        self._given = 0
 
     # ---- properties --------------------------------------------------------
 
@@ -332,7 +329,7 @@ class Asizer(object):
         """Print the summary lines (total, counts)."""
         c = self._sizer.counters()
         lines = _stats.summary_lines(
-            w, c['total'], self._code_, self._align_, len(objs) if objs else self._given,
+            w, c['total'], self._code_, self._align_, len(objs),
             c['sized'], c['excluded'], c['seen'], c['ranked'], c['missed'],
             c['duplicate'], c['depth'])
         self._print_lines(lines, **print3options)
