@@ -51,25 +51,11 @@ struct PymHeapTypeRec {
     Py_ssize_t k_fixed;      /* getsizeof of every instance, -1 unknown, -2 varies */
 };
 
-int
-pym_heap_sizeof_how(PymState *st, PyTypeObject *tp, PyObject **func)
-{
-    int how = pym_sizing_resolve(st, tp, func);
-    if (how == PYM_SIZEOF_NONE && *func != NULL && Py_IS_TYPE(*func, &PyMethodDescr_Type)) {
-        /* A C __sizeof__ with another signature than METH_NOARGS (3.13's
-         * ctypes metatypes use METH_METHOD|METH_FASTCALL|METH_KEYWORDS):
-         * sys.getsizeof calls it, so call the descriptor too.  (Remove once
-         * pym_sizing_resolve does this itself; see docs/heap.md.) */
-        how = PYM_SIZEOF_PYTHON;
-    }
-    return how;
-}
-
 Py_ssize_t
 pym_heap_getsizeof(PymState *st, PyObject *o)
 {
     PyObject *func;
-    int how = pym_heap_sizeof_how(st, Py_TYPE(o), &func);
+    int how = pym_sizing_resolve(st, Py_TYPE(o), &func);
     Py_ssize_t n;
     Py_XINCREF(func);   /* a Python __sizeof__ may replace the attribute */
     n = pym_sizing_getsizeof_with(st, o, how, func);
@@ -398,7 +384,7 @@ new_type(PymHeapLabeler *L, PyTypeObject *tp)
     memset(&rec, 0, sizeof(rec));
     rec.k_label = -1;
     rec.k_mode = MODE_TYPE;
-    rec.k_how = pym_heap_sizeof_how(L->l_state, tp, &func);   /* func borrowed */
+    rec.k_how = pym_sizing_resolve(L->l_state, tp, &func);   /* func borrowed */
     rec.k_fixed = fixed_size_state(tp, rec.k_how);
     Py_XINCREF(func);
     rec.k_sizeof = func;

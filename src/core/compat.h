@@ -93,6 +93,12 @@ PyModule_AddObjectRef(PyObject *mod, const char *name, PyObject *value)
 #  endif
 #endif
 
+/* 3.12: PyUnstable_GC_VisitObjects visits every tracked object without
+ * building a list (the heap walk uses it; see heap.c). */
+#if PY_VERSION_HEX >= 0x030C0000
+#  define PYM_HAS_GC_VISIT 1
+#endif
+
 /* 3.12: PyWeakref_GetObject is deprecated from 3.13; we read the struct. */
 #if PY_VERSION_HEX >= 0x030D0000
 #  define PYM_WEAKREF_OBJECT(wr) (((PyWeakReference *)(wr))->wr_object)

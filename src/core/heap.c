@@ -1254,7 +1254,7 @@ heap_size_impl(PymState *st, PyObject *objects)
     for (i = 0; i < PyList_GET_SIZE(list); i++) {
         PyObject *o = Py_NewRef(PyList_GET_ITEM(list, i));
         PyObject *func;
-        int how = pym_heap_sizeof_how(st, Py_TYPE(o), &func), r = 0;
+        int how = pym_sizing_resolve(st, Py_TYPE(o), &func), r = 0;
         Py_ssize_t n;
         Py_XINCREF(func);
         n = pym_sizing_getsizeof_with(st, o, how, func);

@@ -90,7 +90,8 @@ enum {
     PYM_SIZEOF_FAST = 0,     /* builtin computed in C, no call */
     PYM_SIZEOF_OBJECT,       /* object.__sizeof__: basic + items */
     PYM_SIZEOF_CMETHOD,      /* a C __sizeof__ method, called directly */
-    PYM_SIZEOF_PYTHON,       /* a Python function on the class: called */
+    PYM_SIZEOF_CALL,         /* a Python function on the class, or a C method
+                                of another signature: called */
     PYM_SIZEOF_NONE          /* anything else (None, a mock's proxy, ...) */
 };
 
@@ -297,7 +298,6 @@ typedef struct {
 
 /* pym_sizing_resolve, except that a C __sizeof__ of any signature is
  * called (as sys.getsizeof does).  *func is borrowed. */
-int pym_heap_sizeof_how(PymState *st, PyTypeObject *tp, PyObject **func);
 /* sys.getsizeof(o), or the basic size when __sizeof__ fails.  Never fails. */
 Py_ssize_t pym_heap_getsizeof(PymState *st, PyObject *o);
 

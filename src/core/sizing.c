@@ -5,7 +5,8 @@
  * calls __sizeof__ only where a type defines its own:
  *   - a C method (e.g. dict.__sizeof__ or deque.__sizeof__) is called
  *     through its PyMethodDef directly, with no bound method created;
- *   - a Python function on the class is honoured (it may run any code);
+ *   - a Python function on the class is honoured (it may run any code), and
+ *     so is a C method with another signature, through its descriptor;
  *   - anything else in that slot (None, a mock's magic proxy, a descriptor)
  *     is not called: the object gets its basic size.
  * When __sizeof__ raises or returns something that is not a non-negative
@@ -39,13 +40,16 @@ pym_sizing_resolve(PymState *st, PyTypeObject *tp, PyObject **func)
             return PYM_SIZEOF_OBJECT;
         }
         if ((def->ml_flags & (METH_VARARGS | METH_KEYWORDS | METH_O | METH_NOARGS
-                              | METH_FASTCALL)) == METH_NOARGS) {
+                              | METH_FASTCALL | METH_METHOD)) == METH_NOARGS) {
             return PYM_SIZEOF_CMETHOD;
         }
-        return PYM_SIZEOF_NONE;
+        /* Other C signatures (3.13 ctypes metatypes use METH_METHOD |
+         * METH_FASTCALL | METH_KEYWORDS): sys.getsizeof calls them, so the
+         * descriptor is called too. */
+        return PYM_SIZEOF_CALL;
     }
     if (PyFunction_Check(f)) {
-        return PYM_SIZEOF_PYTHON;
+        return PYM_SIZEOF_CALL;
     }
     return PYM_SIZEOF_NONE;
 }
