@@ -13,6 +13,8 @@
  */
 #include "pympler.h"
 
+/* A child referent; the container owns a reference to it unless the
+ * caller clears out->r_owned. */
 static int
 child(PymRef *out, PyObject *o, int kind, const char *cstr, PyObject *key)
 {
@@ -20,6 +22,7 @@ child(PymRef *out, PyObject *o, int kind, const char *cstr, PyObject *key)
     out->r_kind = kind;
     out->r_cstr = cstr;
     out->r_key = key;
+    out->r_owned = 1;
     return PYM_NEXT_CHILD;
 }
 
@@ -87,7 +90,9 @@ array_next(PymRefArray *a, PymRef *out)
     }
     {
         PymRef *r = &a->a_items[a->a_pos++];
-        return child(out, r->r_obj, r->r_kind, r->r_cstr, r->r_key);
+        child(out, r->r_obj, r->r_kind, r->r_cstr, r->r_key);
+        out->r_owned = r->r_owned;
+        return PYM_NEXT_CHILD;
     }
 }
 
@@ -112,7 +117,9 @@ values_next(PyObject *o, Py_ssize_t *idx, PymRef *out)
         if ((*idx & 1) == 0) {
             (*idx)++;
             if (key != NULL) {
-                return child(out, key, PYM_NAME_KEY, NULL, key);
+                child(out, key, PYM_NAME_KEY, NULL, key);
+                out->r_owned = 0;   /* owned by the class's shared keys */
+                return PYM_NEXT_CHILD;
             }
             continue;
         }
@@ -164,7 +171,9 @@ instance_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
     case PH_CLASS:
         f->f_phase = PH_SLOTS;
         f->f_idx = 0;
-        return child(out, (PyObject *)Py_TYPE(o), PYM_NAME_CSTR, "__class__", NULL);
+        child(out, (PyObject *)Py_TYPE(o), PYM_NAME_CSTR, "__class__", NULL);
+        out->r_owned = 0;
+        return PYM_NEXT_CHILD;
     case PH_SLOTS:
         t = pym_typecache_get(ctx->o_state, ctx->o_types, Py_TYPE(o), ctx->o_infer, ctx->o_dictlike);
         if (t == NULL) {

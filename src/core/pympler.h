@@ -129,6 +129,7 @@ typedef struct {
     PyObject *r_key;         /* strong or NULL (for KEY/VALUE names) */
     const char *r_cstr;
     int r_kind;
+    int r_owned;             /* the container owns a reference to r_obj */
 } PymRef;
 
 /* A growable array of PymRef with strong references. */

@@ -38,6 +38,7 @@ pym_refarray_append(PymRefArray *a, PyObject *obj, PyObject *key, const char *cs
     Py_XINCREF(key);
     r->r_cstr = cstr;
     r->r_kind = kind;
+    r->r_owned = 0;
     return 0;
 }
 
@@ -62,10 +63,16 @@ add_named(PymRefArray *a, const char *name, PyObject *obj)
     return pym_refarray_append(a, obj, NULL, name, PYM_NAME_CSTR);
 }
 
+/* tp_traverse visits the references its object owns. */
 static int
 visit_append(PyObject *o, void *arg)
 {
-    return pym_refarray_append((PymRefArray *)arg, o, NULL, NULL, PYM_NAME_NONE);
+    PymRefArray *a = (PymRefArray *)arg;
+    if (pym_refarray_append(a, o, NULL, NULL, PYM_NAME_NONE) < 0) {
+        return -1;
+    }
+    a->a_items[a->a_len - 1].r_owned = 1;
+    return 0;
 }
 
 /* What tp_traverse of tp visits in o.  0 / -1. */
@@ -243,6 +250,9 @@ collect_structseq(PyObject *o, PymRefArray *a)
             PyObject *v = *(PyObject **)((char *)o + m->offset);
             if (pym_refarray_append(a, v, NULL, m->name, PYM_NAME_MEMBER) < 0) {
                 return -1;
+            }
+            if (v != NULL) {
+                a->a_items[a->a_len - 1].r_owned = 1;
             }
         }
     }

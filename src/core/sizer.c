@@ -65,6 +65,7 @@ typedef struct {
     Py_ssize_t z_sp, z_cap;
     size_t z_peak_mem;
     int z_tracking, z_tree, z_busy;
+    int z_solo;                  /* singly-owned objects need no record, below */
 } PymSizerObject;
 
 enum { ENC_SKIP = 0, ENC_LEAF = 1, ENC_PUSH = 2 };
@@ -317,7 +318,7 @@ excluded_type(PymSizerObject *z, PyObject *o)
  * *flat holds its aligned flat size and *tinfo its type info.  -1 on error
  * (exception set). */
 static int
-encounter(PymSizerObject *z, PyObject *o, Py_ssize_t depth, Py_ssize_t *flat,
+encounter(PymSizerObject *z, PyObject *o, Py_ssize_t depth, int solo, Py_ssize_t *flat,
           PymTypeInfo **tinfo)
 {
     Py_ssize_t *mark = NULL;
@@ -347,6 +348,13 @@ encounter(PymSizerObject *z, PyObject *o, Py_ssize_t depth, Py_ssize_t *flat,
             return ENC_SKIP;
         }
         *mark = (enc << 1) | 1;
+    }
+    else if (solo) {
+        /* The only reference to o is the one it was reached through (and
+         * ours), so no other path leads to it: it cannot be seen again in
+         * this run and need not be recorded. */
+        z->z_nseen++;
+        z->z_sized++;
     }
     else {
         int r = pym_idset_add(&z->z_seen, o);
@@ -628,7 +636,7 @@ size_root(PymSizerObject *z, PyObject *root, PyObject **node)
     ctx.o_limit = z->z_limit;
     *node = NULL;
 
-    enc = encounter(z, root, 0, &flat, &t);
+    enc = encounter(z, root, 0, 0, &flat, &t);
     if (enc < 0) {
         return -1;
     }
@@ -717,7 +725,9 @@ size_root(PymSizerObject *z, PyObject *root, PyObject **node)
                 goto error;
             }
         }
-        enc = encounter(z, c, depth, &cflat, &t);
+        enc = encounter(z, c, depth, z->z_solo && ref.r_owned && Py_REFCNT(c) == 2
+                                         && !PyType_SUPPORTS_WEAKREFS(Py_TYPE(c)),
+                        &cflat, &t);
         if (enc < 0) {
             Py_DECREF(c);
             Py_XDECREF(name);
@@ -810,20 +820,23 @@ mark_objects(PymSizerObject *z, PyObject *seq, Py_ssize_t value)
 }
 
 PyDoc_STRVAR(sizer_sizes_doc,
-"sizes(objs, tree=False) -> tuple\n\n"
+"sizes(objs, tree=False, once=False) -> tuple\n\n"
 "Size each object of the tuple objs (given objects are not recounted when\n"
 "reached from another).  With tree, return (name, obj, total, flat,\n"
-"children) node tuples down to the detail level instead of totals.");
+"children) node tuples down to the detail level instead of totals.  With\n"
+"once, which objects were seen is forgotten after the call (counters and\n"
+"statistics stay), which lets the walk skip recording objects that have a\n"
+"single owner.");
 
 static PyObject *
 sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"objs", "tree", NULL};
+    static char *kwlist[] = {"objs", "tree", "once", NULL};
     PyObject *objs, *result = NULL, *done = NULL;
-    int tree = 0;
+    int tree = 0, once = 0;
     Py_ssize_t i, n;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|p:sizes", kwlist, &PyTuple_Type, &objs,
-                                     &tree)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|pp:sizes", kwlist, &PyTuple_Type, &objs,
+                                     &tree, &once)) {
         return NULL;
     }
     if (sizer_check_idle(z) < 0) {
@@ -831,6 +844,18 @@ sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
     }
     z->z_busy = 1;
     z->z_tree = tree;
+    /* Single-owner shortcut.  A child reached through a reference its
+     * container owns, whose reference count is 2 (that reference and ours),
+     * has no other referrer, so no other path of this run leads to it and it
+     * need not be recorded in the seen set.  That holds only when every path
+     * to an object goes through a reference it counts: not for weak
+     * references (so weakly referenceable objects are excluded), not for the
+     * shortcuts code=True follows (a class's __doc__ read directly and again
+     * through its __dict__), not for dict-likes whose items() may yield
+     * anything; and only within one run (once), since a later call would not
+     * know the object was counted. */
+    z->z_solo = once && !z->z_code && !z->z_infer
+                && (z->z_dictlike == NULL || PyTuple_GET_SIZE(z->z_dictlike) == 0);
     z->z_tracking = tree || (z->z_profile && z->z_above > 0);
     /* A class changed since the last call must be re-read. */
     types_clear(z);
@@ -887,6 +912,13 @@ sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
     Py_DECREF(done);
     stack_free(z);
     types_clear(z);
+    if (once) {
+        /* Objects with a single owner were not recorded: a later call must
+         * not rely on the seen set. */
+        pym_idset_clear(&z->z_seen);
+        pym_ptrmap_clear(&z->z_marks);
+        z->z_mark_bloom = 0;
+    }
     z->z_busy = 0;
     return result;
 
@@ -895,6 +927,11 @@ error:
     Py_XDECREF(result);
     stack_free(z);
     types_clear(z);
+    if (once) {
+        pym_idset_clear(&z->z_seen);
+        pym_ptrmap_clear(&z->z_marks);
+        z->z_mark_bloom = 0;
+    }
     z->z_busy = 0;
     return NULL;
 }

@@ -113,6 +113,7 @@ class Asizer(object):
     def __init__(self, **opts):
         self._sizer = _core.Sizer()
         self._excl_types = []
+        self._once = False
         self.reset(**opts)
 
     # ---- options ---------------------------------------------------------
@@ -182,7 +183,9 @@ class Asizer(object):
     # ---- sizing ------------------------------------------------------------
 
     def _sizes(self, objs, tree):
-        return self._sizer.sizes(tuple(objs), tree=tree)
+        # A module-level call (self._once) sizes once and drops the state,
+        # which lets the engine skip recording singly-owned objects.
+        return self._sizer.sizes(tuple(objs), tree=tree, once=self._once)
 
     def asizeof(self, *objs, above=None, align=None, code=None, cutoff=None,
                 frames=None, detail=None, limit=None, stats=None):
@@ -456,7 +459,9 @@ def _module_sizer(fname, opts, allowed_all=False):
     for k, v in opts.items():
         if k not in _RESET_DEFAULTS:
             raise KeyError('invalid option: reset(%s=%r)' % (k, v))
-    return Asizer(**opts)
+    z = Asizer(**opts)
+    z._once = True
+    return z
 
 
 def asizeof(*objs, **opts):
