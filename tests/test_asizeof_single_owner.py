@@ -3,7 +3,6 @@ objects whose only referrer is the container they are reached through are
 not recorded in the seen set.  Whatever the graph, the result must equal a
 sizer that records everything (a reused Asizer never takes the shortcut)."""
 import gc
-import sys
 import weakref
 
 import pytest
