@@ -125,7 +125,7 @@ pym_idset_memory(const PymIdSet *s)
 static int
 idset_grow(PymIdSet *s)
 {
-    size_t newsize = s->s_index == NULL ? 64 : (s->s_mask + 1) * 2;
+    size_t newsize = s->s_index == NULL ? 1024 : (s->s_mask + 1) * 2;
     size_t n;
     uint32_t *fresh;
     if (newsize > ((size_t)1 << 31)) {
