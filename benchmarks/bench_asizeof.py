@@ -488,9 +488,16 @@ def main(argv=None):
         if args.self_test:
             H.log("--append-results ignored with --self-test")
         else:
-            with open(RESULTS_MD, "a", encoding="utf-8") as f:
-                f.write(markdown_entry(info, probes, labels, table, warn))
-            print("appended to %s" % RESULTS_MD)
+            entry = markdown_entry(info, probes, labels, table, warn)
+            text = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else ""
+            marker = "## Heap layer"   # keep asizeof runs in their own section
+            at = text.find(marker)
+            if at >= 0:
+                text = text[:at] + entry.lstrip("\n") + "\n" + text[at:]
+            else:
+                text += entry
+            RESULTS_MD.write_text(text, encoding="utf-8")
+            print("recorded in %s" % RESULTS_MD)
 
     if args.self_test:
         return 1 if failed else 0
