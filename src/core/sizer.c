@@ -832,7 +832,7 @@ static PyObject *
 sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"objs", "tree", "once", NULL};
-    PyObject *objs, *result = NULL, *done = NULL;
+    PyObject *objs, *result = NULL, *given = NULL;
     int tree = 0, once = 0;
     Py_ssize_t i, n;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|pp:sizes", kwlist, &PyTuple_Type, &objs,
@@ -864,8 +864,8 @@ sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
         goto error;
     }
     result = PyTuple_New(n);
-    done = PyDict_New();   /* id -> result, for repeated arguments */
-    if (result == NULL || done == NULL) {
+    given = PyDict_New();   /* id -> result, for repeated arguments */
+    if (result == NULL || given == NULL) {
         goto error;
     }
     for (i = 0; i < n; i++) {
@@ -874,7 +874,7 @@ sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
         if (key == NULL) {
             goto error;
         }
-        prev = PyDict_GetItemWithError(done, key);   /* borrowed */
+        prev = PyDict_GetItemWithError(given, key);   /* borrowed */
         if (prev != NULL) {
             Py_ssize_t *mark = pym_ptrmap_get(&z->z_marks, o);
             z->z_nseen++;
@@ -898,7 +898,7 @@ sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
                 if (!tree) {
                     Py_XDECREF(node);
                 }
-                if (val != NULL && PyDict_SetItem(done, key, val) < 0) {
+                if (val != NULL && PyDict_SetItem(given, key, val) < 0) {
                     Py_CLEAR(val);
                 }
             }
@@ -909,7 +909,12 @@ sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
         }
         PyTuple_SET_ITEM(result, i, val);
     }
-    Py_DECREF(done);
+    goto done;
+
+error:
+    Py_CLEAR(result);
+done:
+    Py_XDECREF(given);
     stack_free(z);
     types_clear(z);
     if (once) {
@@ -921,19 +926,6 @@ sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
     }
     z->z_busy = 0;
     return result;
-
-error:
-    Py_XDECREF(done);
-    Py_XDECREF(result);
-    stack_free(z);
-    types_clear(z);
-    if (once) {
-        pym_idset_clear(&z->z_seen);
-        pym_ptrmap_clear(&z->z_marks);
-        z->z_mark_bloom = 0;
-    }
-    z->z_busy = 0;
-    return NULL;
 }
 
 PyDoc_STRVAR(sizer_configure_doc,

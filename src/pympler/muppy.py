@@ -56,14 +56,6 @@ def get_objects(remove_dups=True, include_frames=False):
     return res
 
 
-def _stream(stream, file):
-    if stream is not None:
-        return stream
-    if file is not None:
-        return file
-    return sys.stdout
-
-
 def get_size(objects, stream=None, file=None):
     """Total ``sys.getsizeof`` of the objects.
 
@@ -81,7 +73,7 @@ def get_size(objects, stream=None, file=None):
                 text = str(o)
             except Exception:
                 text = object.__repr__(o)
-            print("IGNORING: type=%s; o=%s" % (str(type(o)), text), file=_stream(stream, file))
+            print("IGNORING: type=%s; o=%s" % (str(type(o)), text), file=summary._stream(stream, file))
     return total
 
 
@@ -134,4 +126,4 @@ def _is_containerobject(o):
 def print_summary(stream=None, file=None):
     """Print a summary of all live objects to ``stream`` (``file`` is an
     alias; default: ``sys.stdout`` at call time)."""
-    summary.print_(summary.summarize(get_objects()), stream=_stream(stream, file))
+    summary.print_(summary.summarize(get_objects()), stream=summary._stream(stream, file))

@@ -252,6 +252,8 @@ def _format_table(rows, header=True):
 
 
 def _stream(stream, file):
+    """Where printing functions write: stream, else file, else sys.stdout
+    looked up now (shared by muppy, summary and tracker)."""
     if stream is not None:
         return stream
     if file is not None:

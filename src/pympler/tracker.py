@@ -17,19 +17,10 @@ walk instead of with ``gc.get_referrers``; ``ObjectTracker`` keeps no strong
 reference to the objects it tracks.
 """
 import gc
-import sys
 
 from pympler import _core, summary
 
 __all__ = ["SummaryTracker", "ObjectTracker"]
-
-
-def _stream(stream, file):
-    if stream is not None:
-        return stream
-    if file is not None:
-        return file
-    return sys.stdout
 
 
 class SummaryTracker(object):
@@ -91,7 +82,7 @@ class SummaryTracker(object):
         """Print ``summary.format_(diff(...))`` to ``stream`` (``file`` is an
         alias; default: ``sys.stdout`` at call time)."""
         summary.print_(self.diff(summary1=summary1, summary2=summary2),
-                       stream=_stream(stream, file))
+                       stream=summary._stream(stream, file))
 
     def format_diff(self, summary1=None, summary2=None):
         """``summary.format_(diff(...))``: an iterator of lines."""
@@ -161,6 +152,6 @@ class ObjectTracker(object):
         """Print the lines of :meth:`format_diff` to ``stream`` (``file`` is
         an alias; default: ``sys.stdout`` at call time)."""
         lines = self.format_diff(ignore)
-        out = _stream(stream, file)
+        out = summary._stream(stream, file)
         for line in lines:
             print(line, file=out)
