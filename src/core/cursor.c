@@ -8,7 +8,8 @@
  * are returned as new references.
  *
  * Dict positions encode (PyDict_Next position << 1 | half): half 0 yields
- * the key of the next entry at or after the position, half 1 its value.
+ * the key of the next entry at or after the position, half 1 the value of
+ * the entry at the position.
  * Python interface: none (sizer.c drives it).
  */
 #include "pympler.h"
@@ -61,7 +62,9 @@ dict_next(PyObject *d, Py_ssize_t *idx, PymRef *out)
         return PYM_NEXT_END;
     }
     if ((*idx & 1) == 0) {
-        *idx = (pos << 1) | 1;
+        /* PyDict_Next leaves p just after the entry it returned: the value
+         * half resumes at that very entry, without scanning again. */
+        *idx = ((p - 1) << 1) | 1;
         return child(out, k, PYM_NAME_KEY, NULL, k);
     }
     *idx = p << 1;

@@ -54,7 +54,7 @@ typedef struct {
     PymTypeCache z_types;
     PyTypeObject *z_tc_type[16]; /* direct-mapped cache in front of z_types */
     Py_ssize_t z_tc_ix[16];
-    uint64_t z_mark_bloom;       /* bit (addr >> 4) & 63 of every z_marks key */
+    uint64_t z_mark_bloom[4];    /* bit (addr >> 4) & 255 of every z_marks key */
     Py_ssize_t z_total, z_sized, z_nseen, z_duplicate, z_missed, z_excluded;
     Py_ssize_t z_depth, z_ranked;
     PyObject *z_profiles;        /* dict key -> [count, total, high, ref] */
@@ -72,10 +72,19 @@ enum { ENC_SKIP = 0, ENC_LEAF = 1, ENC_PUSH = 2 };
 
 /* ---- state helpers ------------------------------------------------------ */
 
-static inline uint64_t
-mark_bit(const void *o)
+/* The bloom filter in front of z_marks: one bit of 256 per key. */
+static inline int
+mark_maybe(const PymSizerObject *z, const void *o)
 {
-    return (uint64_t)1 << (((uintptr_t)o >> 4) & 63);
+    unsigned b = (unsigned)(((uintptr_t)o >> 4) & 255);
+    return (int)((z->z_mark_bloom[b >> 6] >> (b & 63)) & 1);
+}
+
+static inline void
+mark_add(PymSizerObject *z, const void *o)
+{
+    unsigned b = (unsigned)(((uintptr_t)o >> 4) & 255);
+    z->z_mark_bloom[b >> 6] |= (uint64_t)1 << (b & 63);
 }
 
 /* Drop the type cache (classes may change between calls). */
@@ -93,7 +102,7 @@ sizer_reset_state(PymSizerObject *z)
     pym_ptrmap_clear(&z->z_marks);
     pym_ptrmap_clear(&z->z_xtypes);
     types_clear(z);
-    z->z_mark_bloom = 0;
+    memset(z->z_mark_bloom, 0, sizeof(z->z_mark_bloom));
     z->z_total = z->z_sized = z->z_nseen = z->z_duplicate = 0;
     z->z_missed = z->z_excluded = z->z_depth = z->z_ranked = 0;
     Py_CLEAR(z->z_profiles);
@@ -324,7 +333,7 @@ encounter(PymSizerObject *z, PyObject *o, Py_ssize_t depth, int solo, Py_ssize_t
     Py_ssize_t *mark = NULL;
     PymTypeInfo *t;
     Py_ssize_t n;
-    if (z->z_mark_bloom & mark_bit(o)) {
+    if (mark_maybe(z, o)) {
         mark = pym_ptrmap_get(&z->z_marks, o);
     }
     if (mark != NULL) {
@@ -813,7 +822,7 @@ mark_objects(PymSizerObject *z, PyObject *seq, Py_ssize_t value)
             Py_DECREF(fast);
             return -1;
         }
-        z->z_mark_bloom |= mark_bit(o);
+        mark_add(z, o);
     }
     Py_DECREF(fast);
     return 0;
@@ -922,7 +931,7 @@ done:
          * not rely on the seen set. */
         pym_idset_clear(&z->z_seen);
         pym_ptrmap_clear(&z->z_marks);
-        z->z_mark_bloom = 0;
+        memset(z->z_mark_bloom, 0, sizeof(z->z_mark_bloom));
     }
     z->z_busy = 0;
     return result;
