@@ -14,12 +14,13 @@
  */
 #include "pympler.h"
 
-/* A child referent; the container owns a reference to it unless the
- * caller clears out->r_owned. */
+/* A child referent (borrowed here; pym_cursor_next adds the reference
+ * unless the caller borrows); the container owns a reference to it unless
+ * the caller clears out->r_owned. */
 static int
 child(PymRef *out, PyObject *o, int kind, const char *cstr, PyObject *key)
 {
-    out->r_obj = Py_NewRef(o);
+    out->r_obj = o;
     out->r_kind = kind;
     out->r_cstr = cstr;
     out->r_key = key;
@@ -328,8 +329,8 @@ pym_cursor_done(PymFrame *f)
     }
 }
 
-int
-pym_cursor_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
+static int
+cursor_next_borrowed(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
 {
     switch (f->f_kind) {
     case PYM_K_LIST:
@@ -349,6 +350,16 @@ pym_cursor_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
     default:
         return PYM_NEXT_END;
     }
+}
+
+int
+pym_cursor_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
+{
+    int r = cursor_next_borrowed(ctx, f, out);
+    if (r == PYM_NEXT_CHILD && !ctx->o_borrow) {
+        Py_INCREF(out->r_obj);
+    }
+    return r;
 }
 
 void

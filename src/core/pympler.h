@@ -105,6 +105,10 @@ int pym_sizing_resolve(PymState *st, PyTypeObject *tp, PyObject **func);
 Py_ssize_t pym_sizing_getsizeof(PymState *st, PyObject *o);
 /* Same, with the resolution precomputed by pym_sizing_resolve. */
 Py_ssize_t pym_sizing_getsizeof_with(PymState *st, PyObject *o, int how, PyObject *func);
+/* __sizeof__ of an object whose type pym_sizing_resolve calls FAST (int,
+ * bool, float, complex, str, bytes, tuple, list, set, frozenset, None,
+ * object), computed from its fields. */
+Py_ssize_t pym_sizing_fast(PyObject *o);
 /* The basic size of the model: __basicsize__ plus the header getsizeof
  * would add. */
 Py_ssize_t pym_sizing_basic(PyObject *o);
@@ -237,10 +241,13 @@ typedef struct {
     PyObject *o_dictlike;    /* borrowed tuple or NULL */
     int o_dict_last;         /* instances: visit __dict__ last (no tracking) */
     Py_ssize_t o_limit;      /* the sizer's depth limit */
+    int o_borrow;            /* children are borrowed, see pym_cursor_next */
 } PymCursorCtx;
 
-/* Next referent of frame f: PYM_NEXT_CHILD with out->r_obj a new reference
- * (out->r_key borrowed, valid until Python code runs), PYM_NEXT_VALUES when
+/* Next referent of frame f: PYM_NEXT_CHILD with out->r_obj a new reference,
+ * or with ctx->o_borrow a borrowed one that stays valid only until Python
+ * code runs or anything is allocated (out->r_key is always borrowed, valid
+ * until Python code runs), PYM_NEXT_VALUES when
  * the instance's un-materialised attribute values come next (the caller
  * pushes a PYM_K_VALUES frame), PYM_NEXT_END, or -1 with an exception. */
 int pym_cursor_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out);

@@ -383,6 +383,12 @@ encounter(PymSizerObject *z, PyObject *o, Py_ssize_t depth, int solo, Py_ssize_t
         z->z_excluded++;
         return ENC_SKIP;
     }
+    if (!z->z_profile && (Py_IS_TYPE(o, &PyUnicode_Type) || Py_IS_TYPE(o, &PyLong_Type)
+                          || Py_IS_TYPE(o, &PyFloat_Type))) {
+        /* The commonest leaves: no type lookup.  (Not GC, so no header.) */
+        *flat = align_up(pym_sizing_fast(o), z->z_align);
+        return ENC_LEAF;
+    }
     {
         PyTypeObject *tp = Py_TYPE(o);
         size_t slot = ((uintptr_t)tp >> 5) & 15;
@@ -643,6 +649,7 @@ size_root(PymSizerObject *z, PyObject *root, PyObject **node)
     ctx.o_dictlike = z->z_dictlike;
     ctx.o_dict_last = dict_last(z);
     ctx.o_limit = z->z_limit;
+    ctx.o_borrow = 1;
     *node = NULL;
 
     enc = encounter(z, root, 0, 0, &flat, &t);
@@ -726,7 +733,26 @@ size_root(PymSizerObject *z, PyObject *root, PyObject **node)
             }
             continue;
         }
-        c = ref.r_obj;   /* strong */
+        c = ref.r_obj;   /* borrowed from the container */
+        if (!z->z_tracking && !z->z_profile
+            && (Py_IS_TYPE(c, &PyUnicode_Type) || Py_IS_TYPE(c, &PyLong_Type)
+                || Py_IS_TYPE(c, &PyFloat_Type))) {
+            /* The commonest leaves, without touching their reference count:
+             * nothing below runs Python code or allocates a Python object,
+             * so the container's reference keeps c alive.  (Not weakly
+             * referenceable: the single-owner test needs no weakref check,
+             * and the container's reference is the only one when it is 1.) */
+            enc = encounter(z, c, depth, z->z_solo && ref.r_owned && Py_REFCNT(c) == 1,
+                            &cflat, &t);
+            if (enc < 0) {
+                goto error;
+            }
+            if (enc == ENC_LEAF) {
+                run += cflat;
+            }
+            continue;
+        }
+        Py_INCREF(c);   /* from here on, code may run: own it */
         if (z->z_tree && z->z_track[z->z_sp - 1].t_children != NULL) {
             name = name_spec(z->z_state, &ref);
             if (name == NULL) {
@@ -1109,6 +1135,7 @@ sizer_referents(PymSizerObject *z, PyObject *o)
     ctx.o_dictlike = z->z_dictlike;
     ctx.o_dict_last = 0;
     ctx.o_limit = PY_SSIZE_T_MAX;
+    ctx.o_borrow = 0;
     memset(&f, 0, sizeof(f));
     f.f_obj = Py_NewRef(o);
     f.f_kind = (uint8_t)kind;

@@ -110,8 +110,8 @@ unicode_sizeof(PyObject *o)
 }
 
 /* The C computation for the types pym_sizing_resolve calls FAST. */
-static inline Py_ssize_t
-fast_sizeof(PyObject *o)
+Py_ssize_t
+pym_sizing_fast(PyObject *o)
 {
     PyTypeObject *tp = Py_TYPE(o);
     if (tp == &PyLong_Type || tp == &PyBool_Type) {
@@ -177,7 +177,7 @@ pym_sizing_getsizeof_with(PymState *st, PyObject *o, int how, PyObject *func)
     (void)st;
     switch (how) {
     case PYM_SIZEOF_FAST:
-        n = fast_sizeof(o);
+        n = pym_sizing_fast(o);
         break;
     case PYM_SIZEOF_OBJECT:
     case PYM_SIZEOF_NONE:
