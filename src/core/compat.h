@@ -142,6 +142,56 @@ pym_dictkeys_unicode_entries(PymDictKeys *dk)
     return (PymDictUnicodeEntry *)(dk->dk_indices + ((size_t)1 << dk->dk_log2_index_bytes));
 }
 
+/* PyDictKeyEntry (general keys), same header, same versions. */
+typedef struct {
+    Py_hash_t me_hash;
+    PyObject *me_key;
+    PyObject *me_value;
+} PymDictKeyEntry;
+
+/* 3.11+: the entries of a dict can be read in place (the sizer's dict
+ * cursor does, to look one entry ahead). */
+#define PYM_HAS_DICT_ENTRIES 1
+
+/* Entry i of dict d, in storage order: 1 with *k and *v borrowed, 0 for an
+ * empty or deleted slot, -1 past the end.  Runs no code; every call re-reads
+ * the table, so a dict resized meanwhile is read afresh. */
+static inline int
+pym_dict_entry(PyObject *d, Py_ssize_t i, PyObject **k, PyObject **v)
+{
+    PyDictObject *mp = (PyDictObject *)d;
+    PymDictKeys *dk = (PymDictKeys *)mp->ma_keys;
+    if (i < 0 || i >= dk->dk_nentries) {
+        return -1;
+    }
+    if (mp->ma_values != NULL) {
+        /* Split table: keys in the shared keys, values beside.  The values
+         * array holds at least dk_nentries slots (see pym_values_capacity). */
+#ifdef PYM_HAS_INLINE_VALUES
+        uint8_t *vals = (uint8_t *)mp->ma_values;   /* capacity, size, embedded, valid */
+        if (i >= vals[0]) {
+            return -1;
+        }
+        *v = ((PyObject **)(vals + 8))[i];
+#else
+        *v = ((PyObject **)mp->ma_values)[i];
+#endif
+        *k = pym_dictkeys_unicode_entries(dk)[i].me_key;
+    }
+    else if (dk->dk_kind == 0) {   /* DICT_KEYS_GENERAL */
+        PymDictKeyEntry *e = (PymDictKeyEntry *)(dk->dk_indices
+                                                 + ((size_t)1 << dk->dk_log2_index_bytes));
+        *k = e[i].me_key;
+        *v = e[i].me_value;
+    }
+    else {
+        PymDictUnicodeEntry *e = pym_dictkeys_unicode_entries(dk);
+        *k = e[i].me_key;
+        *v = e[i].me_value;
+    }
+    return *k != NULL && *v != NULL;
+}
+
 /* Shared keys of a heap type (ht_cached_keys), or NULL. */
 static inline PymDictKeys *
 pym_type_cached_keys(PyTypeObject *tp)

@@ -7,12 +7,23 @@
  * position yields "end" or a different item, never a wild read.  Children
  * are returned as new references.
  *
- * Dict positions encode (PyDict_Next position << 1 | half): half 0 yields
- * the key of the next entry at or after the position, half 1 the value of
- * the entry at the position.
+ * Dict positions encode (position << 1 | half): half 0 yields the key of the
+ * next entry at or after the position, half 1 the value of the entry at the
+ * position (3.11+ reads the entries in place; before, PyDict_Next).
  * Python interface: none (sizer.c drives it).
  */
 #include "pympler.h"
+
+/* How many dict entries ahead the key and value headers are prefetched. */
+#ifndef PYM_DICT_AHEAD
+#  define PYM_DICT_AHEAD 2
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define PYM_PREFETCH(p) __builtin_prefetch((const void *)(p), 0, 3)
+#else
+#  define PYM_PREFETCH(p) ((void)(p))
+#endif
 
 /* A child referent (borrowed here; pym_cursor_next adds the reference
  * unless the caller borrows); the container owns a reference to it unless
@@ -54,6 +65,59 @@ tuple_next(PyObject *o, Py_ssize_t *idx, PymRef *out)
     return PYM_NEXT_END;
 }
 
+#ifdef PYM_HAS_DICT_ENTRIES
+/* Dict positions are (entry index << 1 | half): half 0 yields the key of
+ * the first live entry at or after the index, half 1 its value.  Entries
+ * are read in place, which lets the walk ask for the headers of the next
+ * entry's key and value while it works on this one (the walk is bound by
+ * cache misses on objects scattered over the heap). */
+static int
+dict_next(PyObject *d, Py_ssize_t *idx, PymRef *out)
+{
+    Py_ssize_t i = *idx >> 1;
+    PyObject *k, *v;
+    for (;;) {
+        int r = pym_dict_entry(d, i, &k, &v);
+        if (r < 0) {
+            return PYM_NEXT_END;
+        }
+        if (r > 0) {
+            break;
+        }
+        i++;
+        *idx = i << 1;
+    }
+    if ((*idx & 1) == 0) {
+        PyObject *nk, *nv;
+        *idx = (i << 1) | 1;
+        PYM_PREFETCH(v);
+        if (pym_dict_entry(d, i + PYM_DICT_AHEAD, &nk, &nv) > 0) {
+            PYM_PREFETCH(nk);
+            PYM_PREFETCH(nv);
+        }
+        return child(out, k, PYM_NAME_KEY, NULL, k);
+    }
+    *idx = (i + 1) << 1;
+    return child(out, v, PYM_NAME_VALUE, NULL, k);
+}
+
+/* No live entry at or after the dict position idx (key half). */
+static int
+dict_done(PyObject *d, Py_ssize_t idx)
+{
+    Py_ssize_t i;
+    PyObject *k, *v;
+    if (idx & 1) {
+        return 0;   /* the value of the current entry is still to come */
+    }
+    for (i = idx >> 1;; i++) {
+        int r = pym_dict_entry(d, i, &k, &v);
+        if (r != 0) {
+            return r < 0;
+        }
+    }
+}
+#else
 static int
 dict_next(PyObject *d, Py_ssize_t *idx, PymRef *out)
 {
@@ -66,11 +130,21 @@ dict_next(PyObject *d, Py_ssize_t *idx, PymRef *out)
         /* PyDict_Next leaves p just after the entry it returned: the value
          * half resumes at that very entry, without scanning again. */
         *idx = ((p - 1) << 1) | 1;
+        PYM_PREFETCH(v);
         return child(out, k, PYM_NAME_KEY, NULL, k);
     }
     *idx = p << 1;
     return child(out, v, PYM_NAME_VALUE, NULL, k);
 }
+
+static int
+dict_done(PyObject *d, Py_ssize_t idx)
+{
+    Py_ssize_t p = idx >> 1;
+    PyObject *k, *v;
+    return (idx & 1) == 0 && !PyDict_Next(d, &p, &k, &v);
+}
+#endif
 
 static int
 set_next(PyObject *o, Py_ssize_t *idx, PymRef *out)
@@ -307,12 +381,8 @@ pym_cursor_done(PymFrame *f)
         return f->f_idx >= PyList_GET_SIZE(f->f_obj);
     case PYM_K_TUPLE:
         return f->f_idx >= PyTuple_GET_SIZE(f->f_obj);
-    case PYM_K_DICT: {
-        PyObject *d = f->f_auxobj ? (PyObject *)f->f_aux : f->f_obj;
-        Py_ssize_t p = f->f_idx >> 1;
-        PyObject *k, *v;
-        return (f->f_idx & 1) == 0 && !PyDict_Next(d, &p, &k, &v);
-    }
+    case PYM_K_DICT:
+        return dict_done(f->f_auxobj ? (PyObject *)f->f_aux : f->f_obj, f->f_idx);
     case PYM_K_ARRAY: {
         PymRefArray *a = (PymRefArray *)f->f_aux;
         return a == NULL || a->a_pos >= a->a_len;
