@@ -168,7 +168,8 @@ class Asizer(object):
             self._limit_ = limit
         if stats is not None:
             self._stats_ = stats
-        self._configure()
+        if (above, align, code, cutoff, frames, detail, limit, stats) != (None,) * 8:
+            self._configure()
 
     def _configure(self):
         limit = self._limit_
