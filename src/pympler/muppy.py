@@ -106,23 +106,6 @@ def get_referents(object, level=1):  # noqa: A002 - public name
     return _core.heap_referents(object, level)
 
 
-def _remove_duplicates(objects):
-    """The objects without duplicates (by identity), in order."""
-    seen = set()
-    result = []
-    for item in objects:
-        marker = id(item)
-        if marker not in seen:
-            seen.add(marker)
-            result.append(item)
-    return result
-
-
-def _is_containerobject(o):
-    """Is the object of a type with garbage collector support."""
-    return bool(getattr(type(o), "__flags__", 0) & (1 << 14))
-
-
 def print_summary(stream=None, file=None):
     """Print a summary of all live objects to ``stream`` (``file`` is an
     alias; default: ``sys.stdout`` at call time)."""
