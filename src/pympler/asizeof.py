@@ -454,7 +454,7 @@ def _infer_dict_type(tp):
 
 # ---- module-level functions ------------------------------------------------
 
-def _module_sizer(fname, opts, allowed_all=False):
+def _module_sizer(opts):
     """A fresh Asizer for one module-level call: no sizer is shared between
     calls, threads or re-entrant __sizeof__ methods."""
     for k, v in opts.items():
@@ -475,12 +475,12 @@ def asizeof(*objs, **opts):
     elif all_ in (True, False, None):
         if not all_:
             # still validate the other options
-            _module_sizer('asizeof', opts)
+            _module_sizer(opts)
             return 0
         t = tuple(gc.get_objects())
     else:
         raise ValueError('invalid option: asizeof(all=%r)' % (all_,))
-    z = _module_sizer('asizeof', opts)
+    z = _module_sizer(opts)
     if not objs:
         z.exclude_objs(t)  # the tuple of all objects is bookkeeping
     s = z.asizeof(*t)
@@ -491,7 +491,7 @@ def asizeof(*objs, **opts):
 
 def asizesof(*objs, **opts):
     """One total size per given object, in argument order."""
-    z = _module_sizer('asizesof', opts)
+    z = _module_sizer(opts)
     if not objs:
         return ()
     t = z.asizesof(*objs)
@@ -502,7 +502,7 @@ def asizesof(*objs, **opts):
 
 def asized(*objs, **opts):
     """Asized trees: one Asized for one object, a tuple for several."""
-    z = _module_sizer('asized', opts)
+    z = _module_sizer(opts)
     if not objs:
         return ()
     t = z.asized(*objs)
