@@ -74,11 +74,6 @@ PyModule_AddObjectRef(PyObject *mod, const char *name, PyObject *value)
 #  define PYM_GETSIZEOF_STATIC_TYPES_BARE 1
 #endif
 
-/* 3.12: PEP 683 immortal objects; refcounts of these are meaningless. */
-#if PY_VERSION_HEX >= 0x030C0000
-#  define PYM_HAS_IMMORTAL 1
-#endif
-
 /* 3.12: ints store a tag word (digit count << 3 | sign) instead of ob_size. */
 #if PY_VERSION_HEX >= 0x030C0000
 #  define PYM_HAS_LONG_TAG 1
@@ -99,12 +94,9 @@ PyModule_AddObjectRef(PyObject *mod, const char *name, PyObject *value)
 #  define PYM_HAS_GC_VISIT 1
 #endif
 
-/* 3.12: PyWeakref_GetObject is deprecated from 3.13; we read the struct. */
-#if PY_VERSION_HEX >= 0x030D0000
-#  define PYM_WEAKREF_OBJECT(wr) (((PyWeakReference *)(wr))->wr_object)
-#else
-#  define PYM_WEAKREF_OBJECT(wr) (((PyWeakReference *)(wr))->wr_object)
-#endif
+/* PyWeakref_GetObject is deprecated from 3.13; the struct field (public in
+ * cpython/weakrefobject.h, 3.9-3.13) is read instead: Py_None when dead. */
+#define PYM_WEAKREF_OBJECT(wr) (((PyWeakReference *)(wr))->wr_object)
 
 /* 3.9-3.12 export _PyType_Lookup (borrowed, no side effects, uses the
  * method cache); 3.13 still exports it.  Declared here for clarity. */

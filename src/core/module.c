@@ -55,9 +55,6 @@ module_exec(PyObject *module)
     if (intern_into(&st->str_sizeof, "__sizeof__") < 0
         || intern_into(&st->str_items, "items") < 0
         || intern_into(&st->str_module, "__module__") < 0
-        || intern_into(&st->str_doc, "__doc__") < 0
-        || intern_into(&st->str_slots, "__slots__") < 0
-        || intern_into(&st->str_weakref, "__weakref__") < 0
         || intern_into(&st->str_K, "K") < 0
         || intern_into(&st->str_V, "V") < 0) {
         return -1;
@@ -85,9 +82,6 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->str_sizeof);
     Py_VISIT(st->str_items);
     Py_VISIT(st->str_module);
-    Py_VISIT(st->str_doc);
-    Py_VISIT(st->str_slots);
-    Py_VISIT(st->str_weakref);
     Py_VISIT(st->str_K);
     Py_VISIT(st->str_V);
     return 0;
@@ -101,9 +95,6 @@ module_clear(PyObject *module)
     Py_CLEAR(st->str_sizeof);
     Py_CLEAR(st->str_items);
     Py_CLEAR(st->str_module);
-    Py_CLEAR(st->str_doc);
-    Py_CLEAR(st->str_slots);
-    Py_CLEAR(st->str_weakref);
     Py_CLEAR(st->str_K);
     Py_CLEAR(st->str_V);
     return 0;

@@ -15,12 +15,6 @@
 
 #include "compat.h"
 
-#ifdef PYM_DEBUG
-#  define PYM_ASSERT(x) assert(x)
-#else
-#  define PYM_ASSERT(x) ((void)0)
-#endif
-
 /* ---- module state (module.c) ------------------------------------------ */
 
 typedef struct {
@@ -28,9 +22,6 @@ typedef struct {
     PyObject *str_sizeof;              /* "__sizeof__" (interned) */
     PyObject *str_items;               /* "items" */
     PyObject *str_module;              /* "__module__" */
-    PyObject *str_doc;                 /* "__doc__" */
-    PyObject *str_slots;               /* "__slots__" */
-    PyObject *str_weakref;             /* "__weakref__" */
     PyObject *str_K;                   /* "K" */
     PyObject *str_V;                   /* "V" */
     PyCFunction object_sizeof;         /* object.__sizeof__'s C function */
