@@ -919,8 +919,15 @@ sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
                     z->z_duplicate++;
                 }
             }
-            else if (mark == NULL && pym_idset_add(&z->z_seen, o) == 1) {
-                z->z_duplicate++;
+            else if (mark == NULL) {
+                int r = pym_idset_add(&z->z_seen, o);
+                if (r < 0) {
+                    Py_DECREF(key);
+                    goto error;
+                }
+                if (r == 1) {
+                    z->z_duplicate++;
+                }
             }
             val = Py_NewRef(prev);
         }
