@@ -1,8 +1,14 @@
-"""The single-owner shortcut of module-level calls (sizer.c, encounter):
-objects whose only referrer is the container they are reached through are
-not recorded in the seen set.  Whatever the graph, the result must equal a
-sizer that records everything (a reused Asizer never takes the shortcut)."""
+"""The shortcuts of module-level calls (sizer.c, encounter): objects whose
+only referrer is the container they are reached through are not recorded in
+the seen set, nor (without stats) objects skipped by their type alone
+(functions, classes, builtins, frames).  Whatever the graph, the result must
+equal a sizer that records everything (a reused Asizer never takes the
+shortcuts)."""
+import builtins
 import gc
+import json
+import json.decoder
+import sys
 import weakref
 
 import pytest
@@ -67,10 +73,20 @@ def graphs():
     shared = ['shared']
     yield 'shared', lambda: ([shared, [shared], (shared,)],)
     yield 'nested unique', lambda: ([[[i, str(i), (i, float(i))] for i in range(50)]],)
+    fn = lambda x: x  # noqa: E731
+    frame = sys._getframe()
+    skipped = [len, print, fn, fn, Node, Node, Slotted, int, frame, frame, A.asizeof,
+               Node.__init__, [].append, staticmethod(fn), property(fn)]
+    yield 'skipped by type', lambda: ([skipped, skipped[:], {'f': fn, 'c': Node}],)
+    # asized names referents by repr(), and the repr of site's license /
+    # credits objects loads their text once: do that now, not in the test.
+    repr(vars(builtins))
+    yield 'modules', lambda: (json, [json.decoder, json, {'m': json.decoder}], json.decoder)
 
 
 @pytest.mark.parametrize('opts', [{}, {'code': True}, {'infer': True}, {'limit': 2},
-                                  {'ignored': False, 'code': True}])
+                                  {'ignored': False, 'code': True}, {'frames': True},
+                                  {'ignored': False}])
 @pytest.mark.parametrize('name,make', list(graphs()), ids=[n for n, _ in graphs()])
 def test_module_call_equals_recording_sizer(name, make, opts):
     objs = make()
@@ -79,6 +95,12 @@ def test_module_call_equals_recording_sizer(name, make, opts):
     z = A.Asizer(**opts)
     assert once == z.asizeof(*objs)
     assert A.asizesof(*objs, **opts) == A.Asizer(**opts).asizesof(*objs)
+    tree = A.asized(*objs, detail=1, **opts)
+    tree = tree if isinstance(tree, tuple) else (tree,)
+    ref = A.Asizer(**opts).asized(*objs, detail=1)
+    ref = ref if isinstance(ref, tuple) else (ref,)
+    assert [(t.size, t.flat, [(r.name, r.size) for r in t.refs]) for t in tree] \
+        == [(t.size, t.flat, [(r.name, r.size) for r in t.refs]) for t in ref]
     # a second module call (fresh state) gives the same answer
     assert A.asizeof(*objs, **opts) == once
 

@@ -66,6 +66,7 @@ typedef struct {
     size_t z_peak_mem;
     int z_tracking, z_tree, z_busy;
     int z_solo;                  /* singly-owned objects need no record, below */
+    int z_lean;                  /* nothing reads this run's counters */
 } PymSizerObject;
 
 enum { ENC_SKIP = 0, ENC_LEAF = 1, ENC_PUSH = 2 };
@@ -323,6 +324,43 @@ excluded_type(PymSizerObject *z, PyObject *o)
            || (PyType_Check(o) && pym_ptrmap_get(&z->z_xtypes, o) != NULL);
 }
 
+/* The commonest leaves, sized without a type lookup. */
+static inline int
+fast_leaf(PyObject *o)
+{
+    return Py_IS_TYPE(o, &PyUnicode_Type) || Py_IS_TYPE(o, &PyLong_Type)
+           || Py_IS_TYPE(o, &PyFloat_Type);
+}
+
+/* Type info of tp, through the direct-mapped cache.  NULL on error. */
+static inline PymTypeInfo *
+type_info(PymSizerObject *z, PyTypeObject *tp)
+{
+    size_t slot = ((uintptr_t)tp >> 5) & 15;
+    PymTypeInfo *t;
+    if (z->z_tc_type[slot] == tp) {
+        return &z->z_types.c_items[z->z_tc_ix[slot]];
+    }
+    t = pym_typecache_get(z->z_state, &z->z_types, tp, z->z_infer, z->z_dictlike);
+    if (t != NULL) {
+        z->z_tc_type[slot] = tp;
+        z->z_tc_ix[slot] = t - z->z_types.c_items;
+    }
+    return t;
+}
+
+/* Is every instance of t skipped (not sized, not followed) by its type
+ * alone?  Code-only types without code=True, ignored types, frames. */
+static inline int
+skipped_by_type(const PymSizerObject *z, const PymTypeInfo *t)
+{
+    if ((t->t_flags & PYM_T_CODE_ONLY) && !z->z_code) {
+        return 1;
+    }
+    return z->z_ignored && ((t->t_flags & PYM_T_IGNORED)
+                            || ((t->t_flags & PYM_T_FRAME) && !z->z_frames));
+}
+
 /* Decide what to do with o reached at depth.  On ENC_LEAF / ENC_PUSH,
  * *flat holds its aligned flat size and *tinfo its type info.  -1 on error
  * (exception set). */
@@ -331,7 +369,7 @@ encounter(PymSizerObject *z, PyObject *o, Py_ssize_t depth, int solo, Py_ssize_t
           PymTypeInfo **tinfo)
 {
     Py_ssize_t *mark = NULL;
-    PymTypeInfo *t;
+    PymTypeInfo *t = NULL;
     Py_ssize_t n;
     if (mark_maybe(z, o)) {
         mark = pym_ptrmap_get(&z->z_marks, o);
@@ -366,7 +404,22 @@ encounter(PymSizerObject *z, PyObject *o, Py_ssize_t depth, int solo, Py_ssize_t
         z->z_sized++;
     }
     else {
-        int r = pym_idset_add(&z->z_seen, o);
+        int r;
+        if (z->z_lean && !fast_leaf(o)) {
+            /* Nothing reads this run's seen/duplicate counters, and an
+             * object skipped by its type is skipped again at every
+             * encounter: it need not be recorded.  (Module-level calls
+             * meet many functions and classes this way.) */
+            t = type_info(z, Py_TYPE(o));
+            if (t == NULL) {
+                return -1;
+            }
+            if (skipped_by_type(z, t)) {
+                z->z_nseen++;
+                return ENC_SKIP;
+            }
+        }
+        r = pym_idset_add(&z->z_seen, o);
         if (r < 0) {
             return -1;
         }
@@ -383,40 +436,23 @@ encounter(PymSizerObject *z, PyObject *o, Py_ssize_t depth, int solo, Py_ssize_t
         z->z_excluded++;
         return ENC_SKIP;
     }
-    if (!z->z_profile && (Py_IS_TYPE(o, &PyUnicode_Type) || Py_IS_TYPE(o, &PyLong_Type)
-                          || Py_IS_TYPE(o, &PyFloat_Type))) {
+    if (!z->z_profile && fast_leaf(o)) {
         /* The commonest leaves: no type lookup.  (Not GC, so no header.) */
         *flat = align_up(pym_sizing_fast(o), z->z_align);
         return ENC_LEAF;
     }
-    {
-        PyTypeObject *tp = Py_TYPE(o);
-        size_t slot = ((uintptr_t)tp >> 5) & 15;
-        if (z->z_tc_type[slot] == tp) {
-            t = &z->z_types.c_items[z->z_tc_ix[slot]];
-        }
-        else {
-            t = pym_typecache_get(z->z_state, &z->z_types, tp, z->z_infer, z->z_dictlike);
-            if (t == NULL) {
-                return -1;
-            }
-            z->z_tc_type[slot] = tp;
-            z->z_tc_ix[slot] = t - z->z_types.c_items;
+    if (t == NULL) {
+        t = type_info(z, Py_TYPE(o));
+        if (t == NULL) {
+            return -1;
         }
     }
-    if ((t->t_flags & PYM_T_CODE_ONLY) && !z->z_code) {
+    if (skipped_by_type(z, t)) {
         return ENC_SKIP;
     }
-    if (z->z_ignored) {
-        if (t->t_flags & PYM_T_IGNORED) {
-            return ENC_SKIP;
-        }
-        if ((t->t_flags & PYM_T_FRAME) && !z->z_frames) {
-            return ENC_SKIP;
-        }
-        if ((t->t_flags & PYM_T_TYPEOBJ) && pym_type_is_ignored(z->z_state, (PyTypeObject *)o)) {
-            return ENC_SKIP;
-        }
+    if (z->z_ignored && (t->t_flags & PYM_T_TYPEOBJ)
+        && pym_type_is_ignored(z->z_state, (PyTypeObject *)o)) {
+        return ENC_SKIP;
     }
     n = pym_sizing_getsizeof_with(z->z_state, o, t->t_sizeof_how, t->t_sizeof_func);
     if (n < 0) {
@@ -734,9 +770,7 @@ size_root(PymSizerObject *z, PyObject *root, PyObject **node)
             continue;
         }
         c = ref.r_obj;   /* borrowed from the container */
-        if (!z->z_tracking && !z->z_profile
-            && (Py_IS_TYPE(c, &PyUnicode_Type) || Py_IS_TYPE(c, &PyLong_Type)
-                || Py_IS_TYPE(c, &PyFloat_Type))) {
+        if (!z->z_tracking && !z->z_profile && fast_leaf(c)) {
             /* The commonest leaves, without touching their reference count:
              * nothing below runs Python code or allocates a Python object,
              * so the container's reference keeps c alive.  (Not weakly
@@ -892,6 +926,8 @@ sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
     z->z_solo = once && !z->z_code && !z->z_infer
                 && (z->z_dictlike == NULL || PyTuple_GET_SIZE(z->z_dictlike) == 0);
     z->z_tracking = tree || (z->z_profile && z->z_above > 0);
+    /* A module-level call without statistics drops the sizer unread. */
+    z->z_lean = once && !z->z_profile;
     /* A class changed since the last call must be re-read. */
     types_clear(z);
     n = PyTuple_GET_SIZE(objs);
