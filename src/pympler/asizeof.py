@@ -194,14 +194,7 @@ class Asizer(object):
         add 0."""
         self.set(above=above, align=align, code=code, cutoff=cutoff, frames=frames,
                  detail=detail, limit=limit, stats=stats)
-        t = self._sizes(objs, False)
-        seen = set()
-        s = 0
-        for o, z in zip(objs, t):
-            if id(o) not in seen:
-                seen.add(id(o))
-                s += z
-        return s
+        return _distinct_sum(objs, self._sizes(objs, False))
 
     def asizesof(self, *objs, above=None, align=None, code=None, cutoff=None,
                  frames=None, detail=None, limit=None, stats=None):
@@ -454,6 +447,30 @@ def _infer_dict_type(tp):
 
 # ---- module-level functions ------------------------------------------------
 
+def _distinct_sum(objs, sizes):
+    """Sum of the sizes of the distinct objects (a repeated one adds once)."""
+    if len(objs) == 1:
+        return sizes[0]
+    seen = set()
+    s = 0
+    for o, z in zip(objs, sizes):
+        if id(o) not in seen:
+            seen.add(id(o))
+            s += z
+    return s
+
+
+def _default_sizes(objs):
+    """Total sizes of objs with every option at its default, sized once by a
+    fresh engine sizer: the common module-level call, without building an
+    Asizer (the same configuration as ``Asizer()._configure()``)."""
+    z = _core.Sizer()
+    d = _RESET_DEFAULTS
+    z.configure(d['align'], d['code'], d['frames'], d['ignored'], d['infer'], d['limit'],
+                d['detail'], d['stats'] > 0, d['above'], tuple(_dict_classes))
+    return z.sizes(objs, False, True)
+
+
 def _module_sizer(opts):
     """A fresh Asizer for one module-level call: no sizer is shared between
     calls, threads or re-entrant __sizeof__ methods."""
@@ -469,6 +486,8 @@ def asizeof(*objs, **opts):
     """Combined total size of the given objects (each distinct object counted
     once); with ``all=True`` and no objects, of every object the garbage
     collector knows."""
+    if objs and not opts:
+        return _distinct_sum(objs, _default_sizes(objs))
     all_ = opts.pop('all', None)
     if objs:
         t = objs
@@ -491,6 +510,8 @@ def asizeof(*objs, **opts):
 
 def asizesof(*objs, **opts):
     """One total size per given object, in argument order."""
+    if objs and not opts:
+        return _default_sizes(objs)
     z = _module_sizer(opts)
     if not objs:
         return ()
