@@ -32,16 +32,10 @@
 
 #include <string.h>   /* memset */
 
-#define PAGE_SHIFT 10
-#define GRANULE_SHIFT 4
-#define GRANULES ((unsigned)1 << (PAGE_SHIFT - GRANULE_SHIFT))   /* 64 */
+#define PAGE_SHIFT PYM_PAGE_SHIFT
+#define GRANULE_SHIFT PYM_GRANULE_SHIFT
+#define GRANULES PYM_GRANULES
 #define SLAB0 64            /* records in slab 0; slab k holds SLAB0 << k */
-
-struct PymPage {
-    uintptr_t r_page;        /* address >> PAGE_SHIFT */
-    uint64_t r_seen;
-    uint64_t r_again;
-};
 
 #define HASH_MULT ((uintptr_t)0x9E3779B97F4A7C15ULL)
 
@@ -217,25 +211,10 @@ idset_find(PymIdSet *s, uintptr_t page, int insert)
     }
 }
 
-int
-pym_idset_add(PymIdSet *s, const void *p)
+PymPage *
+pym_idset_page(PymIdSet *s, uintptr_t page)
 {
-    uintptr_t a = (uintptr_t)p;
-    PymPage *r = idset_find(s, a >> PAGE_SHIFT, 1);
-    uint64_t bit;
-    if (r == NULL) {
-        return -1;
-    }
-    bit = (uint64_t)1 << ((a >> GRANULE_SHIFT) & (GRANULES - 1));
-    if (!(r->r_seen & bit)) {
-        r->r_seen |= bit;
-        return 0;
-    }
-    if (!(r->r_again & bit)) {
-        r->r_again |= bit;
-        return 1;
-    }
-    return 2;
+    return idset_find(s, page, 1);
 }
 
 int

@@ -15,6 +15,17 @@
 
 #include "compat.h"
 
+/* Hints for the per-object hot path: a small helper called for every
+ * object is forced inline, and the rare branches it leaves are kept out of
+ * line so that the loop around it stays small. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define PYM_ALWAYS_INLINE inline __attribute__((always_inline))
+#  define PYM_NOINLINE __attribute__((noinline))
+#else
+#  define PYM_ALWAYS_INLINE inline
+#  define PYM_NOINLINE
+#endif
+
 /* ---- module state (module.c) ------------------------------------------ */
 
 typedef struct {
@@ -36,7 +47,15 @@ PymState *pym_state_from_module(PyObject *module);
  * two bitmaps of 16-byte granules: SEEN and AGAIN (seen twice or more).
  * No two live objects share a granule, so a bit names one object.  Records
  * live in slabs that never move; the hash table holds record numbers. */
-typedef struct PymPage PymPage;
+#define PYM_PAGE_SHIFT 10
+#define PYM_GRANULE_SHIFT 4
+#define PYM_GRANULES ((unsigned)1 << (PYM_PAGE_SHIFT - PYM_GRANULE_SHIFT))   /* 64 */
+
+typedef struct PymPage {
+    uintptr_t r_page;        /* address >> PYM_PAGE_SHIFT */
+    uint64_t r_seen;
+    uint64_t r_again;
+} PymPage;
 
 typedef struct {
     uint32_t *s_index;       /* open addressing: record number + 1, 0 = empty */
@@ -48,10 +67,36 @@ typedef struct {
 
 void pym_idset_init(PymIdSet *s);
 void pym_idset_clear(PymIdSet *s);
+/* The record of page, created if absent (the slow path of pym_idset_add).
+ * NULL on memory error (exception set). */
+PymPage *pym_idset_page(PymIdSet *s, uintptr_t page);
+
 /* Mark p as seen.  Returns 0 if p was new, 1 if it had been seen once
  * before (now marked AGAIN), 2 if seen twice or more, -1 on memory error
- * (exception set). */
-int pym_idset_add(PymIdSet *s, const void *p);
+ * (exception set).  Inline: the walkers call it for nearly every object. */
+static inline int
+pym_idset_add(PymIdSet *s, const void *p)
+{
+    uintptr_t a = (uintptr_t)p, page = a >> PYM_PAGE_SHIFT;
+    PymPage *r = s->s_recent[(page ^ (page >> 4)) & 15];
+    uint64_t bit;
+    if (r == NULL || r->r_page != page) {
+        r = pym_idset_page(s, page);
+        if (r == NULL) {
+            return -1;
+        }
+    }
+    bit = (uint64_t)1 << ((a >> PYM_GRANULE_SHIFT) & (PYM_GRANULES - 1));
+    if (!(r->r_seen & bit)) {
+        r->r_seen |= bit;
+        return 0;
+    }
+    if (!(r->r_again & bit)) {
+        r->r_again |= bit;
+        return 1;
+    }
+    return 2;
+}
 /* 1 if p is in the set, 0 if not. */
 int pym_idset_contains(const PymIdSet *s, const void *p);
 /* Bytes of memory the set holds. */
@@ -100,6 +145,27 @@ Py_ssize_t pym_sizing_getsizeof_with(PymState *st, PyObject *o, int how, PyObjec
  * bool, float, complex, str, bytes, tuple, list, set, frozenset, None,
  * object), computed from its fields. */
 Py_ssize_t pym_sizing_fast(PyObject *o);
+
+/* pym_sizing_fast for an exact str, int or float, inline for the common
+ * cases (an ASCII str without a cached wchar_t copy; any int; float). */
+static inline Py_ssize_t
+pym_leaf_size(PyObject *o)
+{
+    if (Py_IS_TYPE(o, &PyUnicode_Type)) {
+        if (PyUnicode_IS_COMPACT_ASCII(o)
+#if PY_VERSION_HEX < 0x030C0000
+            && ((PyASCIIObject *)o)->wstr == NULL
+#endif
+            ) {
+            return (Py_ssize_t)sizeof(PyASCIIObject) + PyUnicode_GET_LENGTH(o) + 1;
+        }
+        return pym_sizing_fast(o);
+    }
+    if (Py_IS_TYPE(o, &PyLong_Type)) {
+        return pym_long_sizeof(o);
+    }
+    return pym_sizing_fast(o);
+}
 /* The basic size of the model: __basicsize__ plus the header getsizeof
  * would add. */
 Py_ssize_t pym_sizing_basic(PyObject *o);

@@ -31,6 +31,7 @@
 #include <string.h>   /* memset */
 
 #define MAX_RANKS 100
+#define TC_SLOTS 64         /* direct-mapped type cache; a power of two */
 
 typedef struct {
     Py_ssize_t t_total;
@@ -52,8 +53,8 @@ typedef struct {
     PymPtrMap z_marks;
     PymPtrMap z_xtypes;          /* excluded types -> 1 */
     PymTypeCache z_types;
-    PyTypeObject *z_tc_type[16]; /* direct-mapped cache in front of z_types */
-    Py_ssize_t z_tc_ix[16];
+    PyTypeObject *z_tc_type[TC_SLOTS]; /* direct-mapped cache in front of z_types */
+    Py_ssize_t z_tc_ix[TC_SLOTS];
     uint64_t z_mark_bloom[4];    /* bit (addr >> 4) & 255 of every z_marks key */
     Py_ssize_t z_total, z_sized, z_nseen, z_duplicate, z_missed, z_excluded;
     Py_ssize_t z_depth, z_ranked;
@@ -314,14 +315,12 @@ rank_update(PymSizerObject *z, PyObject *o, Py_ssize_t total, Py_ssize_t depth, 
 /* ---- encounter ----------------------------------------------------------- */
 
 /* Is o excluded by type?  1 / 0. */
-static int
+static inline int
 excluded_type(PymSizerObject *z, PyObject *o)
 {
-    if (z->z_xtypes.m_used == 0) {
-        return 0;
-    }
-    return pym_ptrmap_get(&z->z_xtypes, Py_TYPE(o)) != NULL
-           || (PyType_Check(o) && pym_ptrmap_get(&z->z_xtypes, o) != NULL);
+    return z->z_xtypes.m_used != 0
+           && (pym_ptrmap_get(&z->z_xtypes, Py_TYPE(o)) != NULL
+               || (PyType_Check(o) && pym_ptrmap_get(&z->z_xtypes, o) != NULL));
 }
 
 /* The commonest leaves, sized without a type lookup. */
@@ -336,7 +335,8 @@ fast_leaf(PyObject *o)
 static inline PymTypeInfo *
 type_info(PymSizerObject *z, PyTypeObject *tp)
 {
-    size_t slot = ((uintptr_t)tp >> 5) & 15;
+    size_t slot = (size_t)(((uint64_t)(uintptr_t)tp * 0x9E3779B97F4A7C15ULL) >> 58)
+                  & (TC_SLOTS - 1);
     PymTypeInfo *t;
     if (z->z_tc_type[slot] == tp) {
         return &z->z_types.c_items[z->z_tc_ix[slot]];
@@ -361,40 +361,88 @@ skipped_by_type(const PymSizerObject *z, const PymTypeInfo *t)
                             || ((t->t_flags & PYM_T_FRAME) && !z->z_frames));
 }
 
+/* A positional or excluded-ref object met again (mark: encounters << 1 |
+ * sized bit, or < 0 for an excluded object).  Sized only at depth 0, once:
+ * 1 to size it now, 0 to skip it. */
+static PYM_NOINLINE int
+encounter_marked(PymSizerObject *z, Py_ssize_t *mark, Py_ssize_t depth)
+{
+    Py_ssize_t enc, done;
+    if (*mark < 0) {
+        return 0;   /* excluded object */
+    }
+    enc = (*mark >> 1) + 1;
+    done = *mark & 1;
+    z->z_nseen++;
+    if (enc == 1) {
+        z->z_sized++;
+    }
+    else if (enc == 2) {
+        z->z_duplicate++;
+    }
+    if (depth > 0 || done) {
+        *mark = (enc << 1) | done;
+        return 0;
+    }
+    *mark = (enc << 1) | 1;
+    return 1;
+}
+
+/* The rest of encounter for an object to size that is not a fast leaf (t:
+ * its type info if already looked up, else NULL). */
+static PYM_NOINLINE int
+encounter_typed(PymSizerObject *z, PyObject *o, Py_ssize_t depth, PymTypeInfo *t,
+                Py_ssize_t *flat, PymTypeInfo **tinfo)
+{
+    Py_ssize_t n;
+    if (t == NULL) {
+        t = type_info(z, Py_TYPE(o));
+        if (t == NULL) {
+            return -1;
+        }
+    }
+    if (skipped_by_type(z, t)) {
+        return ENC_SKIP;
+    }
+    if (z->z_ignored && (t->t_flags & PYM_T_TYPEOBJ)
+        && pym_type_is_ignored(z->z_state, (PyTypeObject *)o)) {
+        return ENC_SKIP;
+    }
+    n = pym_sizing_getsizeof_with(z->z_state, o, t->t_sizeof_how, t->t_sizeof_func);
+    if (n < 0) {
+        z->z_missed++;
+        n = pym_sizing_basic(o);
+    }
+    n += pym_inline_values_size(o);
+    n = align_up(n, z->z_align);
+    *flat = n;
+    *tinfo = t;
+    if (z->z_profile && profile_update(z, o, n) < 0) {
+        return -1;
+    }
+    if (depth >= z->z_limit || t->t_kind == PYM_K_LEAF) {
+        return ENC_LEAF;
+    }
+    if (t->t_kind == PYM_K_MODULE && depth > 0) {
+        return ENC_LEAF;
+    }
+    return ENC_PUSH;
+}
+
 /* Decide what to do with o reached at depth.  On ENC_LEAF / ENC_PUSH,
  * *flat holds its aligned flat size and *tinfo its type info.  -1 on error
- * (exception set). */
-static int
+ * (exception set).  Inline: the walk calls it for every referent; the
+ * rarer paths are out of line. */
+static PYM_ALWAYS_INLINE int
 encounter(PymSizerObject *z, PyObject *o, Py_ssize_t depth, int solo, Py_ssize_t *flat,
           PymTypeInfo **tinfo)
 {
-    Py_ssize_t *mark = NULL;
+    Py_ssize_t *mark;
     PymTypeInfo *t = NULL;
-    Py_ssize_t n;
-    if (mark_maybe(z, o)) {
-        mark = pym_ptrmap_get(&z->z_marks, o);
-    }
-    if (mark != NULL) {
-        /* A positional / excluded-ref object: value = encounters << 1 |
-         * sized bit.  Sized only at depth 0, once. */
-        Py_ssize_t enc, done;
-        if (*mark < 0) {
-            return ENC_SKIP;   /* excluded object */
-        }
-        enc = (*mark >> 1) + 1;
-        done = *mark & 1;
-        z->z_nseen++;
-        if (enc == 1) {
-            z->z_sized++;
-        }
-        else if (enc == 2) {
-            z->z_duplicate++;
-        }
-        if (depth > 0 || done) {
-            *mark = (enc << 1) | done;
+    if (mark_maybe(z, o) && (mark = pym_ptrmap_get(&z->z_marks, o)) != NULL) {
+        if (!encounter_marked(z, mark, depth)) {
             return ENC_SKIP;
         }
-        *mark = (enc << 1) | 1;
     }
     else if (solo) {
         /* The only reference to o is the one it was reached through (and
@@ -438,41 +486,10 @@ encounter(PymSizerObject *z, PyObject *o, Py_ssize_t depth, int solo, Py_ssize_t
     }
     if (!z->z_profile && fast_leaf(o)) {
         /* The commonest leaves: no type lookup.  (Not GC, so no header.) */
-        *flat = align_up(pym_sizing_fast(o), z->z_align);
+        *flat = align_up(pym_leaf_size(o), z->z_align);
         return ENC_LEAF;
     }
-    if (t == NULL) {
-        t = type_info(z, Py_TYPE(o));
-        if (t == NULL) {
-            return -1;
-        }
-    }
-    if (skipped_by_type(z, t)) {
-        return ENC_SKIP;
-    }
-    if (z->z_ignored && (t->t_flags & PYM_T_TYPEOBJ)
-        && pym_type_is_ignored(z->z_state, (PyTypeObject *)o)) {
-        return ENC_SKIP;
-    }
-    n = pym_sizing_getsizeof_with(z->z_state, o, t->t_sizeof_how, t->t_sizeof_func);
-    if (n < 0) {
-        z->z_missed++;
-        n = pym_sizing_basic(o);
-    }
-    n += pym_inline_values_size(o);
-    n = align_up(n, z->z_align);
-    *flat = n;
-    *tinfo = t;
-    if (z->z_profile && profile_update(z, o, n) < 0) {
-        return -1;
-    }
-    if (depth >= z->z_limit || t->t_kind == PYM_K_LEAF) {
-        return ENC_LEAF;
-    }
-    if (t->t_kind == PYM_K_MODULE && depth > 0) {
-        return ENC_LEAF;
-    }
-    return ENC_PUSH;
+    return encounter_typed(z, o, depth, t, flat, tinfo);
 }
 
 /* ---- tree nodes ---------------------------------------------------------- */
