@@ -301,18 +301,10 @@ typedef struct {
     int o_borrow;            /* children are borrowed, see pym_cursor_next */
 } PymCursorCtx;
 
-/* Next referent of frame f: PYM_NEXT_CHILD with out->r_obj a new reference,
- * or with ctx->o_borrow a borrowed one that stays valid only until Python
- * code runs or anything is allocated (out->r_key is always borrowed, valid
- * until Python code runs), PYM_NEXT_VALUES when
- * the instance's un-materialised attribute values come next (the caller
- * pushes a PYM_K_VALUES frame), PYM_NEXT_END, or -1 with an exception. */
-int pym_cursor_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out);
+/* pym_cursor_next (next referent of a frame) and pym_cursor_extra_depth
+ * are inline, in cursor_fast.h. */
 /* 1 if the frame certainly has no referents left (a cheap peek), else 0. */
 int pym_cursor_done(PymFrame *f);
-/* 1 when the frame's current referents sit one level deeper than the frame's
- * children (attribute values iterated inline, below a virtual __dict__). */
-int pym_cursor_extra_depth(const PymFrame *f);
 /* Phase an instance frame starts in: spec order, or __dict__ last. */
 #define PYM_INSTANCE_START(dict_last) ((dict_last) ? 1 : 0)
 /* Release what the frame owns. */

@@ -27,6 +27,7 @@
  * src/pympler/asizeof.py.
  */
 #include "pympler.h"
+#include "cursor_fast.h"
 
 #include <string.h>   /* memset */
 
