@@ -84,7 +84,8 @@ instance_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
         out->r_owned = 0;
         return PYM_NEXT_CHILD;
     case PH_SLOTS:
-        t = pym_typecache_get(ctx->o_state, ctx->o_types, Py_TYPE(o), ctx->o_infer, ctx->o_dictlike);
+        t = pym_typecache_lookup(ctx->o_state, ctx->o_types, Py_TYPE(o), ctx->o_infer,
+                                 ctx->o_dictlike);
         if (t == NULL) {
             return -1;
         }
@@ -105,7 +106,8 @@ instance_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
         f->f_idx = 0;
     /* fall through */
     case PH_BASE:
-        t = pym_typecache_get(ctx->o_state, ctx->o_types, Py_TYPE(o), ctx->o_infer, ctx->o_dictlike);
+        t = pym_typecache_lookup(ctx->o_state, ctx->o_types, Py_TYPE(o), ctx->o_infer,
+                                 ctx->o_dictlike);
         if (t == NULL) {
             return -1;
         }

@@ -128,7 +128,8 @@ enum {
     PYM_SIZEOF_CMETHOD,      /* a C __sizeof__ method, called directly */
     PYM_SIZEOF_CALL,         /* a Python function on the class, or a C method
                                 of another signature: called */
-    PYM_SIZEOF_NONE          /* anything else (None, a mock's proxy, ...) */
+    PYM_SIZEOF_NONE,         /* anything else (None, a mock's proxy, ...) */
+    PYM_SIZEOF_UNRESOLVED    /* PymTypeInfo only: not looked up yet */
 };
 
 /* Classify how the __sizeof__ of type tp is obtained; *func receives a
@@ -248,21 +249,52 @@ typedef struct {
     const char **t_slot_names;   /* borrowed from the types' PyMemberDefs */
 } PymTypeInfo;
 
+#define PYM_TC_SLOTS 64      /* direct-mapped front of the cache; a power of two */
+
 /* The per-sizer cache of PymTypeInfo, keyed by type. */
 typedef struct {
     PymPtrMap c_index;           /* type -> index into c_items */
     PymTypeInfo *c_items;
     Py_ssize_t c_len;
     Py_ssize_t c_cap;
+    PyTypeObject *c_recent[PYM_TC_SLOTS];   /* recently used types ... */
+    Py_ssize_t c_recent_ix[PYM_TC_SLOTS];   /* ... and their c_items index */
 } PymTypeCache;
 
 void pym_typecache_init(PymTypeCache *c);
 void pym_typecache_clear(PymTypeCache *c);
 /* Info for tp, computed on first use.  infer / dictlike select dict-like
  * treatment.  Borrowed pointer valid until the cache grows or is cleared;
- * NULL with an exception set on error. */
+ * NULL with an exception set on error.  Its __sizeof__ is resolved on first
+ * use (pym_typeinfo_sizeof_how). */
 PymTypeInfo *pym_typecache_get(PymState *st, PymTypeCache *c, PyTypeObject *tp,
                                int infer, PyObject *dictlike);
+
+/* pym_typecache_get through the direct-mapped front (inline: the walk asks
+ * for nearly every object it sizes). */
+static inline PymTypeInfo *
+pym_typecache_lookup(PymState *st, PymTypeCache *c, PyTypeObject *tp, int infer,
+                     PyObject *dictlike)
+{
+    size_t slot = (size_t)(((uint64_t)(uintptr_t)tp * 0x9E3779B97F4A7C15ULL) >> 58)
+                  & (PYM_TC_SLOTS - 1);
+    PymTypeInfo *t;
+    if (c->c_recent[slot] == tp) {
+        return &c->c_items[c->c_recent_ix[slot]];
+    }
+    t = pym_typecache_get(st, c, tp, infer, dictlike);
+    if (t != NULL) {
+        c->c_recent[slot] = tp;
+        c->c_recent_ix[slot] = t - c->c_items;
+    }
+    return t;
+}
+
+/* t->t_sizeof_how, resolving it (and t->t_sizeof_func) on first use: many
+ * types met in a walk are never sized (functions, classes without code=True),
+ * and the lookup of __sizeof__ through a cold method cache is not free.
+ * Never fails. */
+int pym_typeinfo_sizeof_how(PymState *st, PymTypeInfo *t);
 /* 1 if the class object o counts as ignored (defined in builtins, types or
  * pympler.asizeof), else 0.  Never fails. */
 int pym_type_is_ignored(PymState *st, PyTypeObject *o);

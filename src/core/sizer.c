@@ -32,7 +32,6 @@
 #include <string.h>   /* memset */
 
 #define MAX_RANKS 100
-#define TC_SLOTS 64         /* direct-mapped type cache; a power of two */
 
 typedef struct {
     Py_ssize_t t_total;
@@ -54,8 +53,6 @@ typedef struct {
     PymPtrMap z_marks;
     PymPtrMap z_xtypes;          /* excluded types -> 1 */
     PymTypeCache z_types;
-    PyTypeObject *z_tc_type[TC_SLOTS]; /* direct-mapped cache in front of z_types */
-    Py_ssize_t z_tc_ix[TC_SLOTS];
     uint64_t z_mark_bloom[4];    /* bit (addr >> 4) & 255 of every z_marks key */
     Py_ssize_t z_total, z_sized, z_nseen, z_duplicate, z_missed, z_excluded;
     Py_ssize_t z_depth, z_ranked;
@@ -95,7 +92,6 @@ static void
 types_clear(PymSizerObject *z)
 {
     pym_typecache_clear(&z->z_types);
-    memset(z->z_tc_type, 0, sizeof(z->z_tc_type));
 }
 
 static void
@@ -332,22 +328,11 @@ fast_leaf(PyObject *o)
            || Py_IS_TYPE(o, &PyFloat_Type);
 }
 
-/* Type info of tp, through the direct-mapped cache.  NULL on error. */
+/* Type info of tp.  NULL on error. */
 static inline PymTypeInfo *
 type_info(PymSizerObject *z, PyTypeObject *tp)
 {
-    size_t slot = (size_t)(((uint64_t)(uintptr_t)tp * 0x9E3779B97F4A7C15ULL) >> 58)
-                  & (TC_SLOTS - 1);
-    PymTypeInfo *t;
-    if (z->z_tc_type[slot] == tp) {
-        return &z->z_types.c_items[z->z_tc_ix[slot]];
-    }
-    t = pym_typecache_get(z->z_state, &z->z_types, tp, z->z_infer, z->z_dictlike);
-    if (t != NULL) {
-        z->z_tc_type[slot] = tp;
-        z->z_tc_ix[slot] = t - z->z_types.c_items;
-    }
-    return t;
+    return pym_typecache_lookup(z->z_state, &z->z_types, tp, z->z_infer, z->z_dictlike);
 }
 
 /* Is every instance of t skipped (not sized, not followed) by its type
@@ -396,6 +381,7 @@ encounter_typed(PymSizerObject *z, PyObject *o, Py_ssize_t depth, PymTypeInfo *t
                 Py_ssize_t *flat, PymTypeInfo **tinfo)
 {
     Py_ssize_t n;
+    int how;
     if (t == NULL) {
         t = type_info(z, Py_TYPE(o));
         if (t == NULL) {
@@ -409,7 +395,8 @@ encounter_typed(PymSizerObject *z, PyObject *o, Py_ssize_t depth, PymTypeInfo *t
         && pym_type_is_ignored(z->z_state, (PyTypeObject *)o)) {
         return ENC_SKIP;
     }
-    n = pym_sizing_getsizeof_with(z->z_state, o, t->t_sizeof_how, t->t_sizeof_func);
+    how = pym_typeinfo_sizeof_how(z->z_state, t);   /* sets t_sizeof_func: first */
+    n = pym_sizing_getsizeof_with(z->z_state, o, how, t->t_sizeof_func);
     if (n < 0) {
         z->z_missed++;
         n = pym_sizing_basic(o);

@@ -19,6 +19,7 @@ pym_typecache_init(PymTypeCache *c)
     c->c_items = NULL;
     c->c_len = 0;
     c->c_cap = 0;
+    memset(c->c_recent, 0, sizeof(c->c_recent));
 }
 
 void
@@ -340,7 +341,6 @@ pym_typecache_get(PymState *st, PymTypeCache *c, PyTypeObject *tp, int infer, Py
 {
     Py_ssize_t *ix = pym_ptrmap_get(&c->c_index, tp);
     PymTypeInfo *t;
-    PyObject *func;
     if (ix != NULL) {
         return &c->c_items[*ix];
     }
@@ -362,9 +362,8 @@ pym_typecache_get(PymState *st, PymTypeCache *c, PyTypeObject *tp, int infer, Py
         PyMem_RawFree((void *)t->t_slot_names);
         return NULL;
     }
-    t->t_sizeof_how = pym_sizing_resolve(st, tp, &func);
-    t->t_sizeof_func = func;
-    Py_XINCREF(func);
+    t->t_sizeof_how = PYM_SIZEOF_UNRESOLVED;
+    t->t_sizeof_func = NULL;
     t->t_type = tp;
     Py_INCREF(tp);
     if (pym_ptrmap_setdefault(&c->c_index, tp, c->c_len) < 0) {
@@ -376,6 +375,18 @@ pym_typecache_get(PymState *st, PymTypeCache *c, PyTypeObject *tp, int infer, Py
     }
     c->c_len++;
     return t;
+}
+
+int
+pym_typeinfo_sizeof_how(PymState *st, PymTypeInfo *t)
+{
+    if (t->t_sizeof_how == PYM_SIZEOF_UNRESOLVED) {
+        PyObject *func;
+        int how = pym_sizing_resolve(st, t->t_type, &func);
+        t->t_sizeof_func = Py_XNewRef(func);
+        t->t_sizeof_how = how;
+    }
+    return t->t_sizeof_how;
 }
 
 int
