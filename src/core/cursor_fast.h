@@ -14,6 +14,11 @@
 #  define PYM_DICT_AHEAD 2
 #endif
 
+/* How many set slots ahead a key's header is prefetched. */
+#ifndef PYM_SET_AHEAD
+#  define PYM_SET_AHEAD 4
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #  define PYM_PREFETCH(p) __builtin_prefetch((const void *)(p), 0, 3)
 #else
@@ -149,6 +154,11 @@ set_next(PyObject *o, Py_ssize_t *idx, PymRef *out)
         setentry *e = &so->table[*idx];
         (*idx)++;
         if (e->key != NULL && e->hash != -1) {   /* hash -1: a dummy entry */
+            /* The header of a key a few slots on (an empty slot's NULL is
+             * fine: a prefetch never faults). */
+            if (*idx + PYM_SET_AHEAD <= so->mask) {
+                PYM_PREFETCH(so->table[*idx + PYM_SET_AHEAD].key);
+            }
             return child(out, e->key, PYM_NAME_NONE, NULL, NULL);
         }
     }
