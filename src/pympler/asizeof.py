@@ -464,10 +464,11 @@ def _default_sizes(objs):
     """Total sizes of objs with every option at its default, sized once by a
     fresh engine sizer: the common module-level call, without building an
     Asizer (the same configuration as ``Asizer()._configure()``)."""
-    z = _core.Sizer()
-    d = _RESET_DEFAULTS
-    z.configure(d['align'], d['code'], d['frames'], d['ignored'], d['infer'], d['limit'],
-                d['detail'], d['stats'] > 0, d['above'], tuple(_dict_classes))
+    z = _core.Sizer()   # starts with these defaults but no dict-like classes
+    if _dict_classes:
+        d = _RESET_DEFAULTS
+        z.configure(d['align'], d['code'], d['frames'], d['ignored'], d['infer'], d['limit'],
+                    d['detail'], d['stats'] > 0, d['above'], tuple(_dict_classes))
     return z.sizes(objs, False, True)
 
 
