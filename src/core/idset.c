@@ -10,7 +10,7 @@
  * live objects start in distinct granules and a bit names exactly one
  * object.  Records are appended to slabs of geometrically growing size that
  * never move; an open-addressing table of 4-byte record numbers (linear
- * probing, Fibonacci hashing, load <= 1/2) finds them.  Growing the table
+ * probing, Fibonacci hashing, load <= 1/2, 4096 slots to start) finds them.  Growing the table
  * re-reads the records, so the transient peak is the small index, not the
  * records.  A 16-entry direct-mapped cache of recently hit pages makes
  * runs of neighbours, also interleaved across a few allocator pools, cost
@@ -119,7 +119,7 @@ pym_idset_memory(const PymIdSet *s)
 static int
 idset_grow(PymIdSet *s)
 {
-    size_t newsize = s->s_index == NULL ? 1024 : (s->s_mask + 1) * 2;
+    size_t newsize = s->s_index == NULL ? 4096 : (s->s_mask + 1) * 2;
     size_t n;
     uint32_t *fresh;
     if (newsize > ((size_t)1 << 31)) {
