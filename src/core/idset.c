@@ -173,16 +173,14 @@ idset_new_record(PymIdSet *s, uintptr_t page, size_t j)
 }
 
 /* Find the record of page, inserting it if insert is true.  NULL when
- * absent (insert false) or on memory error (exception set). */
+ * absent (insert false) or on memory error (exception set).  The caller has
+ * already asked the recent-page cache. */
 static PymPage *
 idset_find(PymIdSet *s, uintptr_t page, int insert)
 {
     size_t j;
     PymPage **recent = &s->s_recent[(page ^ (page >> 4)) & 15];
-    if (*recent != NULL && (*recent)->r_page == page) {
-        return *recent;
-    }
-    if (s->s_index == NULL || (insert && (s->s_used + 1) * 2 > s->s_mask + 1)) {
+    if (s->s_index == NULL) {
         if (!insert) {
             return NULL;
         }
@@ -197,6 +195,16 @@ idset_find(PymIdSet *s, uintptr_t page, int insert)
         if (ix == 0) {
             if (!insert) {
                 return NULL;
+            }
+            if ((s->s_used + 1) * 2 > s->s_mask + 1) {
+                /* Keep the load <= 1/2: grow, then find the new slot. */
+                if (idset_grow(s) < 0) {
+                    return NULL;
+                }
+                j = page_hash(page, s->s_mask);
+                while (s->s_index[j] != 0) {
+                    j = (j + 1) & s->s_mask;
+                }
             }
             r = idset_new_record(s, page, j);
             *recent = r;
@@ -220,8 +228,11 @@ pym_idset_page(PymIdSet *s, uintptr_t page)
 int
 pym_idset_contains(const PymIdSet *s, const void *p)
 {
-    uintptr_t a = (uintptr_t)p;
-    PymPage *r = idset_find((PymIdSet *)s, a >> PAGE_SHIFT, 0);
+    uintptr_t a = (uintptr_t)p, page = a >> PAGE_SHIFT;
+    PymPage *r = s->s_recent[(page ^ (page >> 4)) & 15];
+    if (r == NULL || r->r_page != page) {
+        r = idset_find((PymIdSet *)s, page, 0);
+    }
     if (r == NULL) {
         return 0;
     }
