@@ -23,7 +23,7 @@
  * debug builds included. */
 #define PYM_GC_HEAD_SIZE (2 * sizeof(void *))
 
-/* 3.10: Py_NewRef / Py_XNewRef. */
+/* 3.10: Py_NewRef (there is no Py_XNewRef shim: use Py_XINCREF). */
 #if PY_VERSION_HEX < 0x030A0000
 static inline PyObject *pym_newref(PyObject *o) { Py_INCREF(o); return o; }
 #  define Py_NewRef(o) pym_newref((PyObject *)(o))

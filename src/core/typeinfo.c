@@ -383,7 +383,8 @@ pym_typeinfo_sizeof_how(PymState *st, PymTypeInfo *t)
     if (t->t_sizeof_how == PYM_SIZEOF_UNRESOLVED) {
         PyObject *func;
         int how = pym_sizing_resolve(st, t->t_type, &func);
-        t->t_sizeof_func = Py_XNewRef(func);
+        Py_XINCREF(func);
+        t->t_sizeof_func = func;
         t->t_sizeof_how = how;
     }
     return t->t_sizeof_how;
