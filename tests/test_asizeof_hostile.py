@@ -265,6 +265,36 @@ def test_sizeof_not_a_function_is_not_called():
     assert calls == []
 
 
+@pytest.mark.parametrize('donor', [list, dict, set, str, int, bytearray, io.BytesIO])
+def test_sizeof_borrowed_from_an_unrelated_c_type(donor):
+    # class X: __sizeof__ = list.__sizeof__ -- calling the C function on an X
+    # would read fields X does not have (this crashed once); sys.getsizeof
+    # raises TypeError, so the object gets its basic size and is missed.
+    cls = _sizeof_class(donor.__sizeof__)
+    o = cls()
+    with pytest.raises(TypeError):
+        sys.getsizeof(o)
+    z = Asizer()
+    assert z.asizeof(o) == al(_basic(o))
+    assert z.missed == 1
+    assert asizeof(o) == al(_basic(o))
+    assert flatsize(o, align=8) == al(_basic(o))
+
+
+def test_sizeof_of_dict_subclasses_without_a_call():
+    import collections
+
+    class D(dict):
+        pass
+
+    class Slotted(dict):
+        __slots__ = ('extra',)
+
+    for d in (D(a=1), Slotted(zip(range(50), range(50))), collections.defaultdict(list, x=[1]),
+              collections.OrderedDict(a=1), collections.Counter('abcabc'), {}, dict.fromkeys(range(9))):
+        assert flatsize(d) == sys.getsizeof(d), type(d)
+
+
 def test_sizeof_missed_counted_per_object():
     cls = _sizeof_class(lambda self: boom())
     objs = [cls() for _ in range(5)]

@@ -74,6 +74,12 @@ PyModule_AddObjectRef(PyObject *mod, const char *name, PyObject *value)
 #  define PYM_GETSIZEOF_STATIC_TYPES_BARE 1
 #endif
 
+/* 3.13: _PyDict_SizeOf (what dict.__sizeof__ returns) moved to the internal
+ * headers; the function is still exported. */
+#if PY_VERSION_HEX >= 0x030D0000
+PyAPI_FUNC(Py_ssize_t) _PyDict_SizeOf(PyDictObject *);
+#endif
+
 /* 3.12: ints store a tag word (digit count << 3 | sign) instead of ob_size. */
 #if PY_VERSION_HEX >= 0x030C0000
 #  define PYM_HAS_LONG_TAG 1

@@ -19,17 +19,18 @@ intern_into(PyObject **slot, const char *text)
     return *slot == NULL ? -1 : 0;
 }
 
-/* Find object.__sizeof__'s C function, so that types which inherit it can
- * be sized without a call.  0 / -1. */
+/* Find the C function of tp.__sizeof__ (object's, dict's), so that types
+ * which inherit it can be sized without a call.  0 / -1. */
 static int
-find_object_sizeof(PymState *st)
+find_sizeof(PymState *st, PyTypeObject *tp, PyCFunction *out)
 {
-    PyObject *descr = _PyType_Lookup(&PyBaseObject_Type, st->str_sizeof);  /* borrowed */
+    PyObject *descr = _PyType_Lookup(tp, st->str_sizeof);  /* borrowed */
     if (descr == NULL || !Py_IS_TYPE(descr, &PyMethodDescr_Type)) {
-        PyErr_SetString(PyExc_RuntimeError, "object.__sizeof__ is not a method descriptor");
+        PyErr_Format(PyExc_RuntimeError, "%s.__sizeof__ is not a method descriptor",
+                     tp->tp_name);
         return -1;
     }
-    st->object_sizeof = ((PyMethodDescrObject *)descr)->d_method->ml_meth;
+    *out = ((PyMethodDescrObject *)descr)->d_method->ml_meth;
     return 0;
 }
 
@@ -59,7 +60,9 @@ module_exec(PyObject *module)
         || intern_into(&st->str_V, "V") < 0) {
         return -1;
     }
-    if (find_object_sizeof(st) < 0 || find_subtype_dealloc(st) < 0) {
+    if (find_sizeof(st, &PyBaseObject_Type, &st->object_sizeof) < 0
+        || find_sizeof(st, &PyDict_Type, &st->dict_sizeof) < 0
+        || find_subtype_dealloc(st) < 0) {
         return -1;
     }
     if (pym_sizer_init(module, st) < 0) {

@@ -36,6 +36,7 @@ typedef struct {
     PyObject *str_K;                   /* "K" */
     PyObject *str_V;                   /* "V" */
     PyCFunction object_sizeof;         /* object.__sizeof__'s C function */
+    PyCFunction dict_sizeof;           /* dict.__sizeof__'s C function */
     destructor subtype_dealloc;        /* tp_dealloc of classes made by `class` */
 } PymState;
 
@@ -129,6 +130,8 @@ enum {
     PYM_SIZEOF_CALL,         /* a Python function on the class, or a C method
                                 of another signature: called */
     PYM_SIZEOF_NONE,         /* anything else (None, a mock's proxy, ...) */
+    PYM_SIZEOF_DICT,         /* dict.__sizeof__ (a dict or a subclass that
+                                keeps it): _PyDict_SizeOf, no call */
     PYM_SIZEOF_UNRESOLVED    /* PymTypeInfo only: not looked up yet */
 };
 

@@ -3,8 +3,11 @@
  * pym_sizing_getsizeof() returns what sys.getsizeof() would, but computes
  * the common builtins in C (no method lookup, no int object created) and
  * calls __sizeof__ only where a type defines its own:
- *   - a C method (e.g. dict.__sizeof__ or deque.__sizeof__) is called
- *     through its PyMethodDef directly, with no bound method created;
+ *   - a C method (e.g. deque.__sizeof__) is called through its PyMethodDef
+ *     directly, with no bound method created; dict.__sizeof__ is replaced by
+ *     the _PyDict_SizeOf it returns; a C method of an unrelated type (class
+ *     X: __sizeof__ = list.__sizeof__) is called through its descriptor,
+ *     which raises TypeError as in sys.getsizeof;
  *   - a Python function on the class is honoured (it may run any code), and
  *     so is a C method with another signature, through its descriptor;
  *   - anything else in that slot (None, a mock's magic proxy, a descriptor)
@@ -38,6 +41,16 @@ pym_sizing_resolve(PymState *st, PyTypeObject *tp, PyObject **func)
         PyMethodDef *def = ((PyMethodDescrObject *)f)->d_method;
         if (def->ml_meth == st->object_sizeof) {
             return PYM_SIZEOF_OBJECT;
+        }
+        if (!PyType_IsSubtype(tp, PyDescr_TYPE(f))) {
+            /* Borrowed from an unrelated type (class X: __sizeof__ =
+             * list.__sizeof__): its C function would read fields X does
+             * not have.  Calling the descriptor raises TypeError, as in
+             * sys.getsizeof, and the object counts as missed. */
+            return PYM_SIZEOF_CALL;
+        }
+        if (def->ml_meth == st->dict_sizeof) {
+            return PYM_SIZEOF_DICT;
         }
         if ((def->ml_flags & (METH_VARARGS | METH_KEYWORDS | METH_O | METH_NOARGS
                               | METH_FASTCALL | METH_METHOD)) == METH_NOARGS) {
@@ -182,6 +195,11 @@ pym_sizing_getsizeof_with(PymState *st, PyObject *o, int how, PyObject *func)
     case PYM_SIZEOF_OBJECT:
     case PYM_SIZEOF_NONE:
         n = object_sizeof(o);
+        break;
+    case PYM_SIZEOF_DICT:
+        /* dict.__sizeof__ without the call and its int; o is a dict (the
+         * resolution checked that the type derives from dict). */
+        n = _PyDict_SizeOf((PyDictObject *)o);
         break;
     default:
         n = call_sizeof(o, how, func);

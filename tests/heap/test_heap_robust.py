@@ -127,6 +127,21 @@ def test_heap_with_hostile_objects_never_raises():
     del holder, more
 
 
+def test_sizeof_borrowed_from_an_unrelated_c_type():
+    # __sizeof__ = list.__sizeof__ on an unrelated class: the C function must
+    # not run on it (it would read fields the object does not have).
+    classes = [type("Borrowed" + t.__name__, (), {"__sizeof__": t.__sizeof__})
+               for t in (list, dict, set, str, bytearray)]
+    objs = [c() for c in classes]
+    rows = {r[0]: (r[1], r[2]) for r in summary.summarize(objs)}
+    for c, o in zip(classes, objs):
+        assert rows[__name__ + "." + c.__name__] == (1, _core.basic(o))
+    # get_size skips objects whose sys.getsizeof raises, and says so
+    out = io.StringIO()
+    assert muppy.get_size(objs, stream=out) == 0
+    assert out.getvalue().count("IGNORING: type=") == len(objs)
+
+
 def test_lying_class_is_enumerated():
     liar = LyingClass()
     assert isinstance(liar, types.FrameType)  # what Pympler 1.1 would have tested
