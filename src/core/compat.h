@@ -80,6 +80,12 @@ PyModule_AddObjectRef(PyObject *mod, const char *name, PyObject *value)
 PyAPI_FUNC(Py_ssize_t) _PyDict_SizeOf(PyDictObject *);
 #endif
 
+/* 3.9-3.11: a str may cache a wchar_t copy (wstr, counted by str.__sizeof__);
+ * PEP 623 removed it in 3.12. */
+#if PY_VERSION_HEX < 0x030C0000
+#  define PYM_HAS_UNICODE_WSTR 1
+#endif
+
 /* 3.12: ints store a tag word (digit count << 3 | sign) instead of ob_size. */
 #if PY_VERSION_HEX >= 0x030C0000
 #  define PYM_HAS_LONG_TAG 1

@@ -157,7 +157,7 @@ pym_leaf_size(PyObject *o)
 {
     if (Py_IS_TYPE(o, &PyUnicode_Type)) {
         if (PyUnicode_IS_COMPACT_ASCII(o)
-#if PY_VERSION_HEX < 0x030C0000
+#ifdef PYM_HAS_UNICODE_WSTR
             && ((PyASCIIObject *)o)->wstr == NULL
 #endif
             ) {

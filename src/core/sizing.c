@@ -104,7 +104,7 @@ unicode_sizeof(PyObject *o)
     if (!PyUnicode_IS_COMPACT_ASCII(o) && ((PyCompactUnicodeObject *)o)->utf8 != NULL) {
         size += ((PyCompactUnicodeObject *)o)->utf8_length + 1;
     }
-#if PY_VERSION_HEX < 0x030C0000
+#ifdef PYM_HAS_UNICODE_WSTR
     /* 3.9-3.11 may also cache a wchar_t copy (removed in 3.12). */
     {
         _Py_COMP_DIAG_PUSH
