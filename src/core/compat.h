@@ -1,6 +1,7 @@
 /* compat.h -- every CPython-version difference the engine depends on.
  *
- * This is the only file that tests PY_VERSION_HEX.  Everything else tests
+ * This is the only file of ours that tests PY_VERSION_HEX (the vendored
+ * pythoncapi_compat.h aside).  Everything else tests
  * the named feature macros below, or calls the small inline accessors that
  * hide a layout difference.  Layouts of internal CPython structures that the
  * engine reads (never writes) are mirrored here, each with the version it
@@ -23,27 +24,10 @@
  * debug builds included. */
 #define PYM_GC_HEAD_SIZE (2 * sizeof(void *))
 
-/* 3.10: Py_NewRef (there is no Py_XNewRef shim: use Py_XINCREF). */
-#if PY_VERSION_HEX < 0x030A0000
-static inline PyObject *pym_newref(PyObject *o) { Py_INCREF(o); return o; }
-#  define Py_NewRef(o) pym_newref((PyObject *)(o))
-#  define Py_IsNone(o) ((o) == Py_None)
-#endif
-
-/* 3.10: PyModule_AddObjectRef (does not steal, unlike PyModule_AddObject). */
-#if PY_VERSION_HEX < 0x030A0000
-static inline int
-PyModule_AddObjectRef(PyObject *mod, const char *name, PyObject *value)
-{
-    int res;
-    Py_XINCREF(value);
-    res = PyModule_AddObject(mod, name, value);
-    if (res < 0) {
-        Py_XDECREF(value);
-    }
-    return res;
-}
-#endif
+/* Newer C API functions on older versions (Py_NewRef, Py_XNewRef, Py_IsNone,
+ * PyModule_AddObjectRef on 3.9, ...): the header of the pythoncapi-compat
+ * project, vendored unmodified (refresh: tools/upgrade_pythoncapi.py). */
+#include "pythoncapi_compat.h"
 
 /* 3.11: managed dicts.  The instance dict, or its not-yet-materialised
  * values array, hangs off a pre-header in front of the object.  The flag is
