@@ -461,15 +461,10 @@ def _distinct_sum(objs, sizes):
 
 
 def _default_sizes(objs):
-    """Total sizes of objs with every option at its default, sized once by a
-    fresh engine sizer: the common module-level call, without building an
-    Asizer (the same configuration as ``Asizer()._configure()``)."""
-    z = _core.Sizer()   # starts with these defaults but no dict-like classes
-    if _dict_classes:
-        d = _RESET_DEFAULTS
-        z.configure(d['align'], d['code'], d['frames'], d['ignored'], d['infer'], d['limit'],
-                    d['detail'], d['stats'] > 0, d['above'], tuple(_dict_classes))
-    return z.sizes(objs, False, True)
+    """Total sizes of objs with every option at its default and no adict()
+    class, sized once by a fresh engine sizer (a new Sizer starts with those
+    options): the common module-level call, without building an Asizer."""
+    return _core.Sizer().sizes(objs, False, True)
 
 
 def _module_sizer(opts):
@@ -487,7 +482,7 @@ def asizeof(*objs, **opts):
     """Combined total size of the given objects (each distinct object counted
     once); with ``all=True`` and no objects, of every object the garbage
     collector knows."""
-    if objs and not opts:
+    if objs and not opts and not _dict_classes:
         return _distinct_sum(objs, _default_sizes(objs))
     all_ = opts.pop('all', None)
     if objs:
@@ -511,7 +506,7 @@ def asizeof(*objs, **opts):
 
 def asizesof(*objs, **opts):
     """One total size per given object, in argument order."""
-    if objs and not opts:
+    if objs and not opts and not _dict_classes:
         return _default_sizes(objs)
     z = _module_sizer(opts)
     if not objs:
