@@ -179,7 +179,7 @@ static PymPage *
 idset_find(PymIdSet *s, uintptr_t page, int insert)
 {
     size_t j;
-    PymPage **recent = &s->s_recent[(page ^ (page >> 4)) & 15];
+    PymPage **recent = pym_idset_recent(s, page);
     if (s->s_index == NULL) {
         if (!insert) {
             return NULL;
@@ -229,7 +229,7 @@ int
 pym_idset_contains(const PymIdSet *s, const void *p)
 {
     uintptr_t a = (uintptr_t)p, page = a >> PAGE_SHIFT;
-    PymPage *r = s->s_recent[(page ^ (page >> 4)) & 15];
+    PymPage *r = *pym_idset_recent((PymIdSet *)s, page);
     if (r == NULL || r->r_page != page) {
         r = idset_find((PymIdSet *)s, page, 0);
     }

@@ -72,6 +72,13 @@ void pym_idset_clear(PymIdSet *s);
  * NULL on memory error (exception set). */
 PymPage *pym_idset_page(PymIdSet *s, uintptr_t page);
 
+/* The recent-page cache slot of page. */
+static inline PymPage **
+pym_idset_recent(PymIdSet *s, uintptr_t page)
+{
+    return &s->s_recent[(page ^ (page >> 4)) & 15];
+}
+
 /* Mark p as seen.  Returns 0 if p was new, 1 if it had been seen once
  * before (now marked AGAIN), 2 if seen twice or more, -1 on memory error
  * (exception set).  Inline: the walkers call it for nearly every object. */
@@ -79,7 +86,7 @@ static inline int
 pym_idset_add(PymIdSet *s, const void *p)
 {
     uintptr_t a = (uintptr_t)p, page = a >> PYM_PAGE_SHIFT;
-    PymPage *r = s->s_recent[(page ^ (page >> 4)) & 15];
+    PymPage *r = *pym_idset_recent(s, page);
     uint64_t bit;
     if (r == NULL || r->r_page != page) {
         r = pym_idset_page(s, page);
