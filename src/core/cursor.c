@@ -10,10 +10,11 @@
  * Dict positions encode (position << 1 | half): half 0 yields the key of the
  * next entry at or after the position, half 1 the value of the entry at the
  * position (3.11+ reads the entries in place; before, PyDict_Next).
- * Python interface: none (sizer.c drives it).
+ * Python interface: none (the walk in walk.c and Sizer.referents drive it).
  */
 #include "pympler.h"
 #include "cursor_fast.h"
+#include "typecache.h"   /* pym_typecache_lookup */
 
 /* Un-materialised attribute values: (slot << 1 | half), key then value. */
 static int

@@ -2,7 +2,7 @@
  * tuple, dict, set, referent arrays), inline in the walk's loop; instances
  * and attribute values step out of line (cursor.c).  The rules of cursor.c
  * hold here: every step re-reads the container before indexing.  Included
- * by cursor.c and sizer.c only.
+ * by cursor.c, walk.c and sizer.c only.
  */
 #ifndef PYM_CURSOR_FAST_H
 #define PYM_CURSOR_FAST_H

@@ -26,23 +26,29 @@
  *
  * Memory comes from PyMem_Raw* so tracemalloc sees it (the benchmark
  * measures the profiler's own memory that way).  Python interface: none;
- * used by sizer.c and heap.c.
+ * used by the sizer (walk.c, sizer.c) and the heap walk (heap.c).
  */
 #include "pympler.h"
 
 #include <string.h>   /* memset */
 
-#define PAGE_SHIFT PYM_PAGE_SHIFT
-#define GRANULE_SHIFT PYM_GRANULE_SHIFT
-#define GRANULES PYM_GRANULES
 #define SLAB0 64            /* records in slab 0; slab k holds SLAB0 << k */
+#define INDEX_START 4096    /* slots of a new index (16 KiB) */
+#define INDEX_MAX ((size_t)1 << 31)   /* record numbers + 1 must fit in uint32_t */
+#define PTRMAP_START 16     /* slots of a new pointer map */
 
+/* Fibonacci hashing: multiply by 2**64 / golden ratio, then drop low bits
+ * (the mask keeps the bits above them).  Page numbers already lack the
+ * in-page bits; object addresses (the pointer map) lose a few more, since
+ * neighbouring objects differ little there. */
 #define HASH_MULT ((uintptr_t)0x9E3779B97F4A7C15ULL)
+#define PAGE_HASH_SHIFT 20
+#define PTR_HASH_SHIFT 24
 
 static inline size_t
 page_hash(uintptr_t page, size_t mask)
 {
-    return (size_t)((page * HASH_MULT) >> 20) & mask;
+    return (size_t)((page * HASH_MULT) >> PAGE_HASH_SHIFT) & mask;
 }
 
 /* Record number n (0-based) lives in slab k = floor(log2(n / SLAB0 + 1)) at
@@ -72,9 +78,9 @@ idset_check(const PymIdSet *s)
         }
         used++;
         r = record(s, s->s_index[i] - 1);
-        assert(r->r_page != 0);
-        assert((r->r_again & ~r->r_seen) == 0);
-        for (j = page_hash(r->r_page, s->s_mask); j != i; j = (j + 1) & s->s_mask) {
+        assert(r->pg_page != 0);
+        assert((r->pg_again & ~r->pg_seen) == 0);
+        for (j = page_hash(r->pg_page, s->s_mask); j != i; j = (j + 1) & s->s_mask) {
             assert(s->s_index[j] != 0);   /* no hole on the probe path */
         }
     }
@@ -98,7 +104,7 @@ pym_idset_clear(PymIdSet *s)
     unsigned k;
     PYM_ASSERT_CONSISTENT(s);
     PyMem_RawFree(s->s_index);
-    for (k = 0; k < 32; k++) {
+    for (k = 0; k < PYM_IDSET_SLABS; k++) {
         PyMem_RawFree(s->s_slabs[k]);
     }
     pym_idset_init(s);
@@ -109,7 +115,7 @@ pym_idset_memory(const PymIdSet *s)
 {
     size_t mem = s->s_index == NULL ? 0 : (s->s_mask + 1) * sizeof(uint32_t);
     unsigned k;
-    for (k = 0; k < 32 && s->s_slabs[k] != NULL; k++) {
+    for (k = 0; k < PYM_IDSET_SLABS && s->s_slabs[k] != NULL; k++) {
         mem += ((size_t)SLAB0 << k) * sizeof(PymPage);
     }
     return mem;
@@ -119,10 +125,10 @@ pym_idset_memory(const PymIdSet *s)
 static int
 idset_grow(PymIdSet *s)
 {
-    size_t newsize = s->s_index == NULL ? 4096 : (s->s_mask + 1) * 2;
+    size_t newsize = s->s_index == NULL ? INDEX_START : (s->s_mask + 1) * 2;
     size_t n;
     uint32_t *fresh;
-    if (newsize > ((size_t)1 << 31)) {
+    if (newsize > INDEX_MAX) {
         PyErr_NoMemory();
         return -1;
     }
@@ -135,7 +141,7 @@ idset_grow(PymIdSet *s)
     s->s_index = fresh;
     s->s_mask = newsize - 1;
     for (n = 0; n < s->s_used; n++) {
-        size_t j = page_hash(record(s, n)->r_page, s->s_mask);
+        size_t j = page_hash(record(s, n)->pg_page, s->s_mask);
         while (fresh[j] != 0) {
             j = (j + 1) & s->s_mask;
         }
@@ -164,9 +170,9 @@ idset_new_record(PymIdSet *s, uintptr_t page, size_t j)
         }
     }
     r = record(s, n);
-    r->r_page = page;
-    r->r_seen = 0;
-    r->r_again = 0;
+    r->pg_page = page;
+    r->pg_seen = 0;
+    r->pg_again = 0;
     s->s_index[j] = (uint32_t)(n + 1);
     s->s_used++;
     return r;
@@ -211,7 +217,7 @@ idset_find(PymIdSet *s, uintptr_t page, int insert)
             return r;
         }
         r = record(s, ix - 1);
-        if (r->r_page == page) {
+        if (r->pg_page == page) {
             *recent = r;
             return r;
         }
@@ -228,15 +234,15 @@ pym_idset_page(PymIdSet *s, uintptr_t page)
 int
 pym_idset_contains(const PymIdSet *s, const void *p)
 {
-    uintptr_t a = (uintptr_t)p, page = a >> PAGE_SHIFT;
+    uintptr_t a = (uintptr_t)p, page = a >> PYM_PAGE_SHIFT;
     PymPage *r = *pym_idset_recent((PymIdSet *)s, page);
-    if (r == NULL || r->r_page != page) {
+    if (r == NULL || r->pg_page != page) {
         r = idset_find((PymIdSet *)s, page, 0);
     }
     if (r == NULL) {
         return 0;
     }
-    return (int)((r->r_seen >> ((a >> GRANULE_SHIFT) & (GRANULES - 1))) & 1);
+    return (r->pg_seen & pym_idset_bit(a)) != 0;
 }
 
 /* ---- PymPtrMap ---------------------------------------------------------- */
@@ -261,7 +267,7 @@ pym_ptrmap_clear(PymPtrMap *m)
 static inline size_t
 ptr_hash(uintptr_t k, size_t mask)
 {
-    return (size_t)((k * HASH_MULT) >> 24) & mask;
+    return (size_t)((k * HASH_MULT) >> PTR_HASH_SHIFT) & mask;
 }
 
 Py_ssize_t *
@@ -285,7 +291,7 @@ pym_ptrmap_get(const PymPtrMap *m, const void *p)
 static int
 ptrmap_grow(PymPtrMap *m)
 {
-    size_t newsize = m->m_keys == NULL ? 16 : (m->m_mask + 1) * 2;
+    size_t newsize = m->m_keys == NULL ? PTRMAP_START : (m->m_mask + 1) * 2;
     size_t oldsize = m->m_keys == NULL ? 0 : m->m_mask + 1;
     uintptr_t *ok = m->m_keys;
     Py_ssize_t *ov = m->m_vals;

@@ -65,7 +65,7 @@ module_exec(PyObject *module)
         || find_subtype_dealloc(st) < 0) {
         return -1;
     }
-    if (pym_sizer_init(module, st) < 0) {
+    if (pym_sizer_init(module, st) < 0 || pym_sizefuncs_init(module) < 0) {
         return -1;
     }
     if (pym_heap_init(module, st) < 0) {

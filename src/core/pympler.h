@@ -42,90 +42,7 @@ typedef struct {
 
 PymState *pym_state_from_module(PyObject *module);
 
-/* ---- idset.c: "already seen" sets ------------------------------------- */
-
-/* A set of object addresses keyed by 1 KiB page.  Each page record holds
- * two bitmaps of 16-byte granules: SEEN and AGAIN (seen twice or more).
- * No two live objects share a granule, so a bit names one object.  Records
- * live in slabs that never move; the hash table holds record numbers. */
-#define PYM_PAGE_SHIFT 10
-#define PYM_GRANULE_SHIFT 4
-#define PYM_GRANULES ((unsigned)1 << (PYM_PAGE_SHIFT - PYM_GRANULE_SHIFT))   /* 64 */
-
-typedef struct PymPage {
-    uintptr_t r_page;        /* address >> PYM_PAGE_SHIFT */
-    uint64_t r_seen;
-    uint64_t r_again;
-} PymPage;
-
-typedef struct {
-    uint32_t *s_index;       /* open addressing: record number + 1, 0 = empty */
-    size_t s_mask;           /* s_index has s_mask + 1 slots */
-    PymPage *s_slabs[32];    /* slab k holds PYM_SLAB0 << k records */
-    size_t s_used;           /* records in use */
-    PymPage *s_recent[16];   /* direct-mapped cache of recently hit pages */
-} PymIdSet;
-
-void pym_idset_init(PymIdSet *s);
-void pym_idset_clear(PymIdSet *s);
-/* The record of page, created if absent (the slow path of pym_idset_add).
- * NULL on memory error (exception set). */
-PymPage *pym_idset_page(PymIdSet *s, uintptr_t page);
-
-/* The recent-page cache slot of page. */
-static inline PymPage **
-pym_idset_recent(PymIdSet *s, uintptr_t page)
-{
-    return &s->s_recent[(page ^ (page >> 4)) & 15];
-}
-
-/* Mark p as seen.  Returns 0 if p was new, 1 if it had been seen once
- * before (now marked AGAIN), 2 if seen twice or more, -1 on memory error
- * (exception set).  Inline: the walkers call it for nearly every object. */
-static inline int
-pym_idset_add(PymIdSet *s, const void *p)
-{
-    uintptr_t a = (uintptr_t)p, page = a >> PYM_PAGE_SHIFT;
-    PymPage *r = *pym_idset_recent(s, page);
-    uint64_t bit;
-    if (r == NULL || r->r_page != page) {
-        r = pym_idset_page(s, page);
-        if (r == NULL) {
-            return -1;
-        }
-    }
-    bit = (uint64_t)1 << ((a >> PYM_GRANULE_SHIFT) & (PYM_GRANULES - 1));
-    if (!(r->r_seen & bit)) {
-        r->r_seen |= bit;
-        return 0;
-    }
-    if (!(r->r_again & bit)) {
-        r->r_again |= bit;
-        return 1;
-    }
-    return 2;
-}
-/* 1 if p is in the set, 0 if not. */
-int pym_idset_contains(const PymIdSet *s, const void *p);
-/* Bytes of memory the set holds. */
-size_t pym_idset_memory(const PymIdSet *s);
-
-/* A small open-addressing map pointer -> Py_ssize_t, for the few objects
- * with a special state (positional arguments, excluded objects). */
-typedef struct {
-    uintptr_t *m_keys;
-    Py_ssize_t *m_vals;
-    size_t m_mask;
-    size_t m_used;
-} PymPtrMap;
-
-void pym_ptrmap_init(PymPtrMap *m);
-void pym_ptrmap_clear(PymPtrMap *m);
-/* Pointer to the value slot of p, or NULL if absent. */
-Py_ssize_t *pym_ptrmap_get(const PymPtrMap *m, const void *p);
-/* Insert p with value v if absent.  Returns 1 if inserted, 0 if present,
- * -1 on memory error (exception set). */
-int pym_ptrmap_setdefault(PymPtrMap *m, const void *p, Py_ssize_t v);
+#include "idset.h"       /* PymIdSet, PymPtrMap: "already seen" sets */
 
 /* ---- sizing.c: size of one object ------------------------------------ */
 
@@ -181,9 +98,12 @@ pym_leaf_size(PyObject *o)
  * would add. */
 Py_ssize_t pym_sizing_basic(PyObject *o);
 
-/* ---- sizer.c: the deep sizer (Sizer type) ----------------------------- */
+/* ---- parts of the module, each initialised by module.c ----------------- */
 
+/* sizer.c: the Sizer type (walk.c, sizerstats.c; sizer.h).  0 / -1. */
 int pym_sizer_init(PyObject *module, PymState *st);
+/* sizefuncs.c: getsizeof, basic, instance_storage.  0 / -1. */
+int pym_sizefuncs_init(PyObject *module);
 
 /* ---- referents.c: what the sizer follows ------------------------------ */
 
@@ -259,46 +179,8 @@ typedef struct {
     const char **t_slot_names;   /* borrowed from the types' PyMemberDefs */
 } PymTypeInfo;
 
-#define PYM_TC_SLOTS 64      /* direct-mapped front of the cache; a power of two */
-
-/* The per-sizer cache of PymTypeInfo, keyed by type. */
-typedef struct {
-    PymPtrMap c_index;           /* type -> index into c_items */
-    PymTypeInfo *c_items;
-    Py_ssize_t c_len;
-    Py_ssize_t c_cap;
-    PyTypeObject *c_recent[PYM_TC_SLOTS];   /* recently used types ... */
-    Py_ssize_t c_recent_ix[PYM_TC_SLOTS];   /* ... and their c_items index */
-} PymTypeCache;
-
-void pym_typecache_init(PymTypeCache *c);
-void pym_typecache_clear(PymTypeCache *c);
-/* Info for tp, computed on first use.  infer / dictlike select dict-like
- * treatment.  Borrowed pointer valid until the cache grows or is cleared;
- * NULL with an exception set on error.  Its __sizeof__ is resolved on first
- * use (pym_typeinfo_sizeof_how). */
-PymTypeInfo *pym_typecache_get(PymState *st, PymTypeCache *c, PyTypeObject *tp,
-                               int infer, PyObject *dictlike);
-
-/* pym_typecache_get through the direct-mapped front (inline: the walk asks
- * for nearly every object it sizes). */
-static inline PymTypeInfo *
-pym_typecache_lookup(PymState *st, PymTypeCache *c, PyTypeObject *tp, int infer,
-                     PyObject *dictlike)
-{
-    size_t slot = (size_t)(((uint64_t)(uintptr_t)tp * 0x9E3779B97F4A7C15ULL) >> 58)
-                  & (PYM_TC_SLOTS - 1);
-    PymTypeInfo *t;
-    if (c->c_recent[slot] == tp) {
-        return &c->c_items[c->c_recent_ix[slot]];
-    }
-    t = pym_typecache_get(st, c, tp, infer, dictlike);
-    if (t != NULL) {
-        c->c_recent[slot] = tp;
-        c->c_recent_ix[slot] = t - c->c_items;
-    }
-    return t;
-}
+/* The per-sizer cache of PymTypeInfo (typecache.h). */
+typedef struct PymTypeCache PymTypeCache;
 
 /* t->t_sizeof_how, resolving it (and t->t_sizeof_func) on first use: many
  * types met in a walk are never sized (functions, classes without code=True),

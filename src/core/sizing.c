@@ -16,7 +16,7 @@
  * int, the result is -1 and no exception is left set: callers count the
  * object as missed and fall back to pym_sizing_basic().
  *
- * Python interface: pympler._core.getsizeof / basic (sizer.c binds them);
+ * Python interface: pympler._core.getsizeof / basic (sizefuncs.c binds them);
  * the deep sizer and the heap summaries call these directly.
  */
 #include "pympler.h"

@@ -6,9 +6,9 @@
  * its looked-up __sizeof__, so neither can vanish while the walk uses them.
  * Classification reads type structures and looks attributes up on types
  * with _PyType_Lookup only: it never touches instances and runs no Python
- * code.  Rules: docs/sizing.md; Python interface: none (sizer.c).
+ * code.  Rules: docs/sizing.md; Python interface: none (walk.c, sizer.c).
  */
-#include "pympler.h"
+#include "typecache.h"   /* PymTypeCache, and pympler.h */
 
 #include <string.h>   /* strchr, strcmp */
 

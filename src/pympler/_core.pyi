@@ -2,6 +2,8 @@
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 GC_HEADER_SIZE: int
+DEFAULT_ALIGN: int
+DEFAULT_ABOVE: int
 
 # Name specs of referents: None (unnamed), a str, or ('K'|'V', key).
 _NameSpec = Union[None, str, Tuple[str, Any]]

@@ -1,0 +1,119 @@
+/* sizer.h -- the deep sizer's object and the parts that share it:
+ * sizer.c (the Sizer Python type), walk.c (the walk), sizerstats.c
+ * (per-type profiles and the ranking of the largest objects).
+ *
+ * Conventions: see pympler.h.
+ */
+#ifndef PYM_SIZER_H
+#define PYM_SIZER_H
+
+#include "pympler.h"
+#include "typecache.h"
+
+/* Defaults of the options, also exported to Python (DEFAULT_ALIGN, ...). */
+#define PYM_DEFAULT_ALIGN 8
+#define PYM_DEFAULT_ABOVE 1024
+
+/* Totals of a frame being walked, when the caller wants per-object totals
+ * (an Asized tree, or ranking); parallel to the frame stack. */
+typedef struct {
+    Py_ssize_t tk_total;
+    Py_ssize_t tk_flat;
+    PyObject *tk_children;   /* list of nodes, or NULL */
+    PyObject *tk_name;       /* name spec, or NULL */
+} PymTrack;
+
+/* The bloom filter in front of z_marks: one bit per key, chosen by the
+ * key's granule number. */
+#define PYM_MARK_BLOOM_BITS 256
+#define PYM_MARK_BLOOM_WORDS (PYM_MARK_BLOOM_BITS / 64)
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *z_module;          /* strong: keeps PymState alive */
+    PymState *z_state;
+    /* options */
+    int z_code, z_frames, z_ignored, z_infer, z_profile;
+    Py_ssize_t z_limit, z_detail, z_above, z_align;
+    PyObject *z_dictlike;        /* tuple of registered dict-like classes */
+    /* state */
+    PymIdSet z_seen;
+    PymPtrMap z_marks;
+    PymPtrMap z_xtypes;          /* excluded types -> 1 */
+    PymTypeCache z_types;
+    uint64_t z_mark_bloom[PYM_MARK_BLOOM_WORDS];
+    Py_ssize_t z_total, z_sized, z_nseen, z_duplicate, z_missed, z_excluded;
+    Py_ssize_t z_depth, z_ranked;
+    PyObject *z_profiles;        /* dict key -> [count, total, high, ref] */
+    PyObject *z_ranks;           /* list of rank tuples, largest first */
+    /* walk */
+    PymFrame *z_stack;
+    PymTrack *z_track;           /* parallel to z_stack when tracking */
+    Py_ssize_t z_sp, z_cap;
+    size_t z_peak_mem;
+    int z_tracking, z_tree, z_busy;
+    int z_solo;                  /* singly-owned objects need no record (sizer.c) */
+    int z_lean;                  /* nothing reads this run's counters */
+} PymSizerObject;
+
+/* ---- small helpers shared by the parts --------------------------------- */
+
+static inline unsigned
+pym_mark_bit(const void *o)
+{
+    return (unsigned)(((uintptr_t)o >> PYM_GRANULE_SHIFT) & (PYM_MARK_BLOOM_BITS - 1));
+}
+
+/* 1 if o may be in z_marks (0: certainly not). */
+static inline int
+pym_mark_maybe(const PymSizerObject *z, const void *o)
+{
+    unsigned b = pym_mark_bit(o);
+    return (int)((z->z_mark_bloom[b / 64] >> (b % 64)) & 1);
+}
+
+static inline void
+pym_mark_add(PymSizerObject *z, const void *o)
+{
+    unsigned b = pym_mark_bit(o);
+    z->z_mark_bloom[b / 64] |= (uint64_t)1 << (b % 64);
+}
+
+static inline Py_ssize_t
+pym_align_up(Py_ssize_t n, Py_ssize_t align)
+{
+    if (align > 1) {
+        n = (n + align - 1) & ~(align - 1);
+    }
+    return n;
+}
+
+/* ---- walk.c -------------------------------------------------------------- */
+
+/* Size one root object.  Returns its total (>= 0), or -1 on error with an
+ * exception set; with a tree, *node receives the root node tuple. */
+Py_ssize_t pym_walk_root(PymSizerObject *z, PyObject *root, PyObject **node);
+/* The cursor options of z.  referents: for Sizer.referents (every rule of
+ * the spec, code objects included, no depth limit, strong children). */
+void pym_walk_ctx(PymSizerObject *z, PymCursorCtx *ctx, int referents);
+/* Set up frame f for o (steals the reference to o) with cursor kind and
+ * PYM_S_* rule special, under the options of pym_walk_ctx(z, ..,
+ * referents).  0; -1 when memory ran out (f holds nothing, o released); -2
+ * when collecting o's referents failed (f is valid and has none left).
+ * Both with an exception set. */
+int pym_walk_frame_open(PymSizerObject *z, PymFrame *f, PyObject *o, int kind, int special,
+                        int referents);
+/* Name spec for a referent: None, a str, or ("K"|"V", key).  New reference. */
+PyObject *pym_walk_name_spec(PymState *st, const PymRef *r);
+/* Free the stack, recording its memory in the peak. */
+void pym_walk_stack_free(PymSizerObject *z);
+
+/* ---- sizerstats.c ------------------------------------------------------- */
+
+/* Add o's flat size to its type's profile.  0 / -1. */
+int pym_stats_profile(PymSizerObject *z, PyObject *o, Py_ssize_t flat);
+/* Rank o by its total size among the largest (above z_above).  0 / -1. */
+int pym_stats_rank(PymSizerObject *z, PyObject *o, Py_ssize_t total, Py_ssize_t depth,
+                   PyObject *parent);
+
+#endif /* PYM_SIZER_H */
