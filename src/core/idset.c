@@ -245,6 +245,18 @@ pym_idset_contains(const PymIdSet *s, const void *p)
     return (r->pg_seen & pym_idset_bit(a)) != 0;
 }
 
+void
+pym_idset_discard(PymIdSet *s, const void *p)
+{
+    uintptr_t a = (uintptr_t)p, page = a >> PYM_PAGE_SHIFT;
+    PymPage *r = idset_find(s, page, 0);
+    if (r != NULL) {
+        uint64_t bit = pym_idset_bit(a);
+        r->pg_seen &= ~bit;
+        r->pg_again &= ~bit;
+    }
+}
+
 /* ---- PymPtrMap ---------------------------------------------------------- */
 
 void

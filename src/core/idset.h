@@ -85,6 +85,8 @@ pym_idset_add(PymIdSet *s, const void *p)
 }
 /* 1 if p is in the set, 0 if not. */
 int pym_idset_contains(const PymIdSet *s, const void *p);
+/* Remove p from the set (its page record stays).  Never fails. */
+void pym_idset_discard(PymIdSet *s, const void *p);
 /* Bytes of memory the set holds. */
 size_t pym_idset_memory(const PymIdSet *s);
 

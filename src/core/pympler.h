@@ -130,6 +130,8 @@ typedef struct {
     Py_ssize_t a_len;
     Py_ssize_t a_cap;
     Py_ssize_t a_pos;        /* iteration position */
+    int a_fresh;             /* items came from a Python call (items()): they
+                                may be temporaries that die with the array */
 } PymRefArray;
 
 int pym_refarray_append(PymRefArray *a, PyObject *obj, PyObject *key,

@@ -265,6 +265,7 @@ collect_dictlike(PymState *st, PyObject *o, PymRefArray *a)
 {
     PyObject *items = NULL, *it = NULL, *pair = NULL, *seq = NULL;
     int res = -1;
+    a->a_fresh = 1;
     items = PyObject_CallMethodObjArgs(o, st->str_items, NULL);
     if (items == NULL) {
         goto done;

@@ -107,7 +107,10 @@ sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
      * shortcuts code=True follows (a class's __doc__ read directly and again
      * through its __dict__), not for dict-likes whose items() may yield
      * anything; and only within one run (once), since a later call would not
-     * know the object was counted. */
+     * know the object was counted.  A Python __sizeof__ can make new
+     * references to anything: before the first one runs, the objects the
+     * shortcut skipped are recorded after all and the shortcut is off for
+     * the rest of the run (solo_flush in walk.c). */
     z->z_solo = once && !z->z_code && !z->z_infer
                 && (z->z_dictlike == NULL || PyTuple_GET_SIZE(z->z_dictlike) == 0);
     z->z_tracking = tree || (z->z_profile && z->z_above > 0);
@@ -179,6 +182,7 @@ error:
 done:
     Py_XDECREF(given);
     pym_walk_stack_free(z);
+    pym_walk_end_run(z, once);
     types_clear(z);
     if (once) {
         /* Objects with a single owner were not recorded: a later call must

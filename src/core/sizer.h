@@ -23,6 +23,13 @@ typedef struct {
     PyObject *tk_name;       /* name spec, or NULL */
 } PymTrack;
 
+/* A growable array of pointers (PyMem_Raw). */
+typedef struct {
+    void **pv_items;
+    Py_ssize_t pv_len;
+    Py_ssize_t pv_cap;
+} PymPtrVec;
+
 /* The bloom filter in front of z_marks: one bit per key, chosen by the
  * key's granule number. */
 #define PYM_MARK_BLOOM_BITS 256
@@ -54,6 +61,11 @@ typedef struct {
     int z_tracking, z_tree, z_busy;
     int z_solo;                  /* singly-owned objects need no record (sizer.c) */
     int z_lean;                  /* nothing reads this run's counters */
+    PymPtrVec z_solos;           /* objects the single-owner shortcut did not
+                                    record, until a Python callback (walk.c) */
+    PymPtrVec z_keep;            /* strong: objects received from Python calls
+                                    (items() of dict-likes), kept until the run
+                                    ends so that no address in z_seen is reused */
 } PymSizerObject;
 
 /* ---- small helpers shared by the parts --------------------------------- */
@@ -107,6 +119,11 @@ int pym_walk_frame_open(PymSizerObject *z, PymFrame *f, PyObject *o, int kind, i
 PyObject *pym_walk_name_spec(PymState *st, const PymRef *r);
 /* Free the stack, recording its memory in the peak. */
 void pym_walk_stack_free(PymSizerObject *z);
+/* End a run: release the objects kept alive for it.  With forget == 0 (the
+ * sizer accumulates across calls), those that die now leave the seen set
+ * first, so that a later object at the same address is not taken for
+ * them.  Never fails. */
+void pym_walk_end_run(PymSizerObject *z, int forget);
 
 /* ---- sizerstats.c ------------------------------------------------------- */
 

@@ -87,6 +87,152 @@ dict_last(const PymSizerObject *z)
 
 /* ---- encounter ----------------------------------------------------------- */
 
+/* ---- run-wide bookkeeping: shortcut records, kept objects ----------------- */
+
+/* Append p.  0 / -1 (memory error, exception set). */
+static int
+ptrvec_push(PymPtrVec *v, void *p)
+{
+    if (v->pv_len == v->pv_cap) {
+        Py_ssize_t ncap = v->pv_cap ? v->pv_cap * 2 : 256;
+        void **items = (void **)PyMem_RawRealloc(v->pv_items, (size_t)ncap * sizeof(void *));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        v->pv_items = items;
+        v->pv_cap = ncap;
+    }
+    v->pv_items[v->pv_len++] = p;
+    return 0;
+}
+
+static void
+ptrvec_free(PymPtrVec *v)
+{
+    PyMem_RawFree(v->pv_items);
+    v->pv_items = NULL;
+    v->pv_len = v->pv_cap = 0;
+}
+
+/* A Python callback is about to run (a Python __sizeof__).  It may store a
+ * new reference to any object, also to one the single-owner shortcut did
+ * not record because it had one owner when it was met: record those now,
+ * while no code has run yet and they are all alive, and stop trusting the
+ * shortcut for the rest of the run.  0 / -1. */
+static PYM_NOINLINE int
+solo_flush(PymSizerObject *z)
+{
+    Py_ssize_t i;
+    z->z_solo = 0;
+    for (i = 0; i < z->z_solos.pv_len; i++) {
+        if (pym_idset_add(&z->z_seen, z->z_solos.pv_items[i]) < 0) {
+            return -1;
+        }
+    }
+    ptrvec_free(&z->z_solos);
+    return 0;
+}
+
+/* Release frame f.  Objects its referent array received from a Python call
+ * move to z_keep instead: they may be temporaries that nothing else holds,
+ * and a later temporary at the same address would be taken for them.  0 /
+ * -1 (memory error; f is released all the same). */
+static int
+frame_release(PymSizerObject *z, PymFrame *f)
+{
+    int res = 0;
+    if (f->f_aux != NULL && !f->f_auxobj && ((PymRefArray *)f->f_aux)->a_fresh) {
+        PymRefArray *a = (PymRefArray *)f->f_aux;
+        Py_ssize_t i;
+        for (i = 0; i < a->a_len && res == 0; i++) {
+            if (a->a_items[i].r_obj != NULL) {
+                res = ptrvec_push(&z->z_keep, a->a_items[i].r_obj);
+                if (res == 0) {
+                    a->a_items[i].r_obj = NULL;   /* moved to z_keep */
+                }
+            }
+        }
+    }
+    pym_cursor_release(f);
+    return res;
+}
+
+/* Objects that releasing z_keep frees, found by trial deletion: an object
+ * dies when every reference to it comes from z_keep or from objects that
+ * die (counted through tp_traverse; cycles among them are not found, and
+ * stay in the seen set). */
+typedef struct {
+    PymPtrMap d_left;        /* object -> references not yet accounted for */
+    PymPtrVec d_dying;       /* to discard and traverse */
+} DieWalk;
+
+/* One reference to r from an object that dies.  0 / -1. */
+static int
+die_visit(PyObject *r, void *arg)
+{
+    DieWalk *d = (DieWalk *)arg;
+    Py_ssize_t *left = pym_ptrmap_get(&d->d_left, r);
+    if (left == NULL) {
+        if (pym_ptrmap_setdefault(&d->d_left, r, Py_REFCNT(r)) < 0) {
+            return -1;
+        }
+        left = pym_ptrmap_get(&d->d_left, r);
+    }
+    if (--*left == 0) {
+        return ptrvec_push(&d->d_dying, r);
+    }
+    return 0;
+}
+
+/* Discard from z_seen what releasing z_keep frees.  0 / -1. */
+static int
+discard_dying(PymSizerObject *z)
+{
+    DieWalk d;
+    Py_ssize_t i;
+    int res = 0;
+    pym_ptrmap_init(&d.d_left);
+    memset(&d.d_dying, 0, sizeof(d.d_dying));
+    for (i = 0; i < z->z_keep.pv_len && res == 0; i++) {
+        res = die_visit((PyObject *)z->z_keep.pv_items[i], &d);
+    }
+    while (res == 0 && d.d_dying.pv_len > 0) {
+        PyObject *o = (PyObject *)d.d_dying.pv_items[--d.d_dying.pv_len];
+        traverseproc trav = Py_TYPE(o)->tp_traverse;
+        pym_idset_discard(&z->z_seen, o);
+        if (trav != NULL && PyObject_IS_GC(o) && trav(o, die_visit, &d) != 0) {
+            res = -1;
+        }
+    }
+    pym_ptrmap_clear(&d.d_left);
+    ptrvec_free(&d.d_dying);
+    return res;
+}
+
+void
+pym_walk_end_run(PymSizerObject *z, int forget)
+{
+    Py_ssize_t i;
+    PymPtrVec keep;
+    size_t mem = (size_t)(z->z_solos.pv_cap + z->z_keep.pv_cap) * sizeof(void *);
+    if (mem > z->z_peak_mem) {
+        z->z_peak_mem = mem;
+    }
+    ptrvec_free(&z->z_solos);
+    if (!forget && z->z_keep.pv_len > 0 && discard_dying(z) < 0) {
+        /* Out of memory: the seen set keeps some addresses it could have
+         * dropped (a later object there would count as seen). */
+        PyErr_Clear();
+    }
+    keep = z->z_keep;
+    memset(&z->z_keep, 0, sizeof(z->z_keep));
+    for (i = 0; i < keep.pv_len; i++) {
+        Py_DECREF((PyObject *)keep.pv_items[i]);
+    }
+    PyMem_RawFree(keep.pv_items);
+}
+
 /* Is o excluded by type?  1 / 0. */
 static inline int
 excluded_type(PymSizerObject *z, PyObject *o)
@@ -172,6 +318,9 @@ encounter_typed(PymSizerObject *z, PyObject *o, Py_ssize_t depth, PymTypeInfo *t
         return ENC_SKIP;
     }
     how = pym_typeinfo_sizeof_how(z->z_state, t);   /* sets t_sizeof_func: first */
+    if (how == PYM_SIZEOF_CALL && z->z_solo && solo_flush(z) < 0) {
+        return -1;
+    }
     n = pym_sizing_getsizeof_with(z->z_state, o, how, t->t_sizeof_func);
     if (n < 0) {
         z->z_missed++;
@@ -211,7 +360,11 @@ encounter(PymSizerObject *z, PyObject *o, Py_ssize_t depth, int solo, Py_ssize_t
     else if (solo) {
         /* The only reference to o is the one it was reached through (and
          * ours), so no other path leads to it: it cannot be seen again in
-         * this run and need not be recorded. */
+         * this run and need not be looked up.  It is noted in z_solos, in
+         * case a Python callback later makes a new reference to it. */
+        if (ptrvec_push(&z->z_solos, o) < 0) {
+            return -1;
+        }
         z->z_nseen++;
         z->z_sized++;
     }
@@ -460,7 +613,9 @@ pop_frame(PymSizerObject *z, PyObject **root_node)
         Py_CLEAR(t->tk_name);
         Py_CLEAR(t->tk_children);
     }
-    pym_cursor_release(f);
+    if (frame_release(z, f) < 0) {
+        res = -1;
+    }
     z->z_sp--;
     return res;
 }
@@ -617,8 +772,12 @@ pym_walk_root(PymSizerObject *z, PyObject *root, PyObject **node)
             if (!z->z_tracking && pym_cursor_done(f)) {
                 /* Tail position: the parent has nothing left, drop it now
                  * so that chains (linked lists, nesting) keep a flat stack. */
-                pym_cursor_release(f);
                 z->z_sp--;
+                if (frame_release(z, f) < 0) {
+                    Py_DECREF(c);
+                    Py_XDECREF(name);
+                    goto error;
+                }
             }
             if (push_frame(z, &ctx, c, t->t_kind, t->t_special, depth, cflat, name) < 0) {
                 if (!PyErr_ExceptionMatches(PyExc_MemoryError)) {

@@ -1,0 +1,179 @@
+"""A sizing run counts every distinct object once, whatever Python code it
+runs: temporaries handed out by a dict-like's items() keep their addresses
+for the whole run, and a Python __sizeof__ that makes new references does
+not fool the single-owner shortcut (the module-level call and a recording
+Asizer agree)."""
+import gc
+
+import pytest
+
+from pympler import asizeof
+
+
+BIG = 10 ** 6
+
+
+class DL:
+    """A dict-like whose items() builds fresh pairs of fresh objects (no
+    small ints or other cached objects: two DLs share nothing)."""
+
+    __slots__ = ('n',)
+
+    def __init__(self, n):
+        self.n = n + BIG   # a fresh int per instance
+
+    def _range(self):
+        return range(self.n - BIG)
+
+    def items(self):
+        return [('k%d' % i, [float(i), i + BIG]) for i in self._range()]
+
+    def keys(self):
+        return ['k%d' % i for i in self._range()]
+
+    def values(self):
+        return [[float(i), i + BIG] for i in self._range()]
+
+    def __len__(self):
+        return self.n - BIG
+
+    def get(self, k, d=None):
+        return d
+
+    def has_key(self, k):
+        return False
+
+
+@pytest.fixture
+def dictlike():
+    cls = type('DLx', (DL,), {'__slots__': ()})
+    assert asizeof.adict(cls)
+    yield cls
+    # Registered classes are global: leave none behind (they switch the
+    # module-level calls to the general path).
+    asizeof._dict_classes.remove(cls)
+
+
+def test_fresh_items_of_two_dictlikes_are_all_counted(dictlike):
+    one = asizeof.asizeof(dictlike(200))
+    assert one > 200 * 100          # the fresh pairs' contents are counted
+    two = asizeof.asizeof(dictlike(200), dictlike(200))
+    # Each DL hands out its own fresh objects: nothing is shared but the
+    # class.  Reused addresses used to make the second about half.
+    assert two == 2 * one
+
+
+def test_fresh_items_with_infer():
+    a, b = DL(150), DL(150)
+    one = asizeof.asizeof(a, infer=True)
+    assert asizeof.asizeof(a, b, infer=True) == 2 * one
+    assert asizeof.asizesof(a, b, infer=True) == (one, one)
+
+
+def test_accumulating_asizer_counts_new_temporaries(dictlike):
+    z = asizeof.Asizer()
+    first = z.asizeof(dictlike(100))
+    gc.collect()
+    # The first call's temporaries are gone; new ones at their addresses
+    # are new objects, not "already seen".
+    second = z.asizeof(dictlike(100))
+    assert first > 100 * 100
+    assert second == first
+
+
+class Stasher:
+    """Its Python __sizeof__ stores a new reference to its payload in a
+    list that the walk reaches later (the class's stash)."""
+
+    stash = None
+
+    def __init__(self, payload):
+        self.payload = payload
+
+    def __sizeof__(self):
+        type(self).stash.append(self.payload)
+        return object.__sizeof__(self)
+
+
+class SlotStasher:
+    __slots__ = ('payload', 'stash')
+
+    def __init__(self, payload, stash):
+        self.payload = payload
+        self.stash = stash
+
+    def __sizeof__(self):
+        self.stash.append(self.payload)
+        return object.__sizeof__(self)
+
+
+def _graph(n):
+    # A fresh class per graph: every graph starts with the same instance
+    # layout (shared-key dicts change with the class's history).
+    cls = type('Stasher', (Stasher,), {'stash': []})
+    # Payloads: tuples of fresh floats, singly owned (not weakly referenceable).
+    items = [cls(tuple(float(i + j) for j in range(3))) for i in range(n)]
+    return [items, cls.stash]
+
+
+def _recording(obj, **opts):
+    return asizeof.Asizer(**opts).asizeof(obj)
+
+
+@pytest.mark.parametrize('n', [1, 10, 100])
+def test_python_sizeof_storing_references_module_call_agrees_with_asizer(n):
+    expect = _recording(_graph(n))
+    got = asizeof.asizeof(_graph(n))
+    assert got == expect
+
+
+def test_python_sizeof_storing_earlier_objects():
+    # The single-owner shortcut skips the first list's floats before any
+    # __sizeof__ runs; the stashers then make new references to them.
+    def build():
+        stash = []
+        floats = [float(i) + 0.5 for i in range(50)]
+        tuples = tuple(tuple(floats[i:i + 1]) for i in range(50))
+        stashers = [SlotStasher(t, stash) for t in tuples]
+        return [tuples, stashers, stash]
+    expect = asizeof.Asizer().asizeof(build())
+    assert asizeof.asizeof(build()) == expect
+    assert asizeof.asizesof(build())[0] == expect
+
+
+class SelfStasher:
+    """Not weakly referenceable; its __sizeof__ stores the object itself in
+    a list that the walk reaches later (the issue's example)."""
+
+    __slots__ = ('v',)
+    stash = None
+
+    def __init__(self, v):
+        self.v = v
+
+    def __sizeof__(self):
+        type(self).stash.append(self)
+        return object.__sizeof__(self)
+
+
+def _self_graph(n):
+    cls = type('SelfStasher', (SelfStasher,), {'__slots__': (), 'stash': []})
+    return [[cls(float(i)) for i in range(n)], cls.stash]
+
+
+@pytest.mark.parametrize('n', [1, 100])
+def test_sizeof_storing_self_is_counted_once(n):
+    g = _self_graph(n)
+    module = asizeof.asizeof(g)
+    g = _self_graph(n)
+    recording = asizeof.Asizer().asizeof(g)
+    assert module == recording
+    # The truth: the two lists, n objects, n floats, each once.
+    g = _self_graph(n)
+    items, stash = g
+    got = asizeof.asizeof(g)
+    assert len(stash) == n
+    flat = asizeof.flatsize
+    expect = (flat(g, align=8) + flat(items, align=8) + flat(stash, align=8)
+              + sum(flat(x, align=8) + flat(x.v, align=8) for x in items))
+    assert got == expect
