@@ -134,7 +134,9 @@ instance_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
                 }
                 f->f_aux = arr;
                 f->f_auxobj = 0;
-                if (pym_referents_base(ctx->o_state, o, arr) < 0) {
+                if (t->t_special == PYM_S_DICTLIKE
+                        ? pym_referents_collect(ctx->o_state, o, PYM_S_DICTLIKE, ctx->o_code, arr)
+                        : pym_referents_base(ctx->o_state, o, arr)) {
                     return -1;
                 }
             }

@@ -147,7 +147,8 @@ enum {
     PYM_K_TUPLE,         /* tuple items */
     PYM_K_DICT,          /* dict keys and values (of f_aux if set) */
     PYM_K_SET,           /* set items */
-    PYM_K_INSTANCE,      /* __dict__, __class__, slots, then base items */
+    PYM_K_INSTANCE,      /* __dict__, __class__, slots, then base items (items()
+                            of a dict-like: t_special PYM_S_DICTLIKE) */
     PYM_K_VALUES,        /* un-materialised instance attribute values */
     PYM_K_ARRAY,         /* referents collected up front into a PymRefArray */
     PYM_K_MODULE         /* a module: its dict items when given directly */
@@ -173,7 +174,7 @@ typedef struct {
     PyObject *t_sizeof_func;     /* strong or NULL */
     int t_sizeof_how;            /* PYM_SIZEOF_* */
     int t_kind;                  /* PYM_K_* */
-    int t_special;               /* PYM_S_* for PYM_K_ARRAY */
+    int t_special;               /* PYM_S_* for PYM_K_ARRAY (and dict-like instances) */
     int t_base_kind;             /* items of a builtin base, for instances */
     unsigned t_flags;            /* PYM_T_* */
     Py_ssize_t t_nslots;

@@ -239,13 +239,14 @@ classify(PymState *st, PyTypeObject *tp, int infer, PyObject *dictlike, PymTypeI
             t->t_special = PYM_S_EXCEPTION;
             return 0;
         }
-        if (container_kind(tp) != PYM_K_DICT && is_dictlike(tp, infer, dictlike)) {
-            t->t_kind = PYM_K_ARRAY;
-            t->t_special = PYM_S_DICTLIKE;
-            return 0;
-        }
         t->t_kind = PYM_K_INSTANCE;
         t->t_base_kind = base_kind(st, tp);
+        if (container_kind(tp) != PYM_K_DICT && is_dictlike(tp, infer, dictlike)) {
+            /* A dict-like instance: its own storage, then the keys and
+             * values of items() in place of a builtin base's items. */
+            t->t_base_kind = PYM_K_ARRAY;
+            t->t_special = PYM_S_DICTLIKE;
+        }
         return collect_slots(st, tp, t);
     }
     /* C types from here on. */
