@@ -199,6 +199,47 @@ def probe(fn):
     return None, "no calling convention found (%s)" % (last_type_error,)
 
 
+class FreshItems:
+    """A dict-like whose items() returns fresh pairs of fresh objects (the
+    sizer keeps them alive for the run, then releases them)."""
+
+    def items(self):
+        return [("k%d" % i, [float(i), (i,)]) for i in range(30)]
+
+    def keys(self):
+        return []
+
+    def values(self):
+        return []
+
+    def __len__(self):
+        return 30
+
+    def get(self, k, d=None):
+        return d
+
+    def has_key(self, k):
+        return False
+
+
+STORED = []
+
+
+class StoringSizeof:
+    """A Python __sizeof__ that makes a new reference to the object (the
+    sizer then records the single-owner shortcut's objects)."""
+
+    __slots__ = ("v",)
+
+    def __init__(self):
+        self.v = float(len(STORED))
+
+    def __sizeof__(self):
+        STORED.append(self)
+        del STORED[:-5]
+        return object.__sizeof__(self)
+
+
 def core_cases(core, notes):
     cases = []
     for name in sorted(dir(core)):
@@ -266,6 +307,13 @@ def api_cases(notes):
          lambda f: lambda: (swallow(f, BadSizeof()), swallow(f, NegativeSizeof())), False),
         ("asizeof.asizeof([raising] nested)", asizeof, "asizeof",
          lambda f: lambda: swallow(f, [G, RAISING, {"k": RAISING}]), False),
+        ("asizeof.asizeof(fresh items(), infer=True)", asizeof, "asizeof",
+         lambda f: lambda: f(FreshItems(), FreshItems(), infer=True), False),
+        ("asizeof.Asizer().asizeof(fresh items(), infer=True)", asizeof, "Asizer",
+         lambda f: lambda: (lambda z: (z.asizeof(FreshItems()), z.asizeof(FreshItems())))(
+             f(infer=True)), False),
+        ("asizeof.asizeof(storing __sizeof__)", asizeof, "asizeof",
+         lambda f: lambda: f([[StoringSizeof() for _ in range(20)], STORED]), False),
         ("asizeof.asizesof(a, b)", asizeof, "asizesof", lambda f: lambda: f(G, P, S), False),
         ("asizeof.asized(obj, detail=2)", asizeof, "asized", lambda f: lambda: f(G, detail=2), False),
         ("asizeof.asized(a, b, detail=1)", asizeof, "asized",
