@@ -121,4 +121,4 @@ def test_compat_h_refuses_free_threaded_headers(tmp_path):
     assert r.returncode == 0, r.stderr
     r = compile_('-DPy_GIL_DISABLED=1')
     assert r.returncode != 0
-    assert 'does not support free-threaded CPython builds' in r.stderr
+    assert 'free-threaded CPython (Py_GIL_DISABLED) is not supported' in r.stderr

@@ -24,7 +24,7 @@
  * differently and let other threads mutate containers during a walk: not
  * supported until done as planned in docs/internals.md, "Free-threaded builds". */
 #ifdef Py_GIL_DISABLED
-#  error "pympler does not support free-threaded CPython builds (Py_GIL_DISABLED) yet; see docs/internals.md, Free-threaded builds"
+#  error "free-threaded CPython (Py_GIL_DISABLED) is not supported yet: docs/internals.md"
 #endif
 
 /* The GC header (PyGC_Head, internal since 3.8) is two words in 3.9-3.13,
