@@ -7,7 +7,7 @@ PYTHON ?= python3
 
 .DEFAULT_GOAL := help
 .PHONY: help build install test leakcheck ci test-all werror test-asan \
-        test-debug-leaks clean clean-venvs
+        test-debug-leaks lint lint-py lint-c typing clean clean-venvs
 
 help: ## List the targets
 	@echo "usage: make TARGET [PYTHON=python3.X] [PYMPLER_BUILD=release|debug|asan|werror]"
@@ -44,6 +44,18 @@ test-asan: ## CI: ASan/UBSan build, sanitizer canary, test suite under the sanit
 
 test-debug-leaks: ## CI: python3.11-dbg debug build, test suite, refcount and RSS leak checks
 	.ci/run leaks
+
+lint: ## CI: lint-py and lint-c
+	.ci/run lint
+
+lint-py: ## CI: pinned ruff check of src tests tools benchmarks examples setup.py
+	.ci/run lint-py
+
+lint-c: ## CI: pinned clang-format --dry-run --Werror of src/core (not the vendored header)
+	.ci/run lint-c
+
+typing: ## CI: mypy --strict on tests/typing/user_script.py and stubtest, installed package
+	.ci/run typing
 
 # --- cleaning ----------------------------------------------------------------
 

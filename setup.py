@@ -9,9 +9,29 @@ Everything else lives in pyproject.toml.  Build modes (environment variable
 * ``werror``: release flags plus ``-Wall -Wextra -Werror``.
 """
 import os
+import sysconfig
 from glob import glob
 
-from setuptools import Extension, setup
+
+def check_supported_build(get_config_var=sysconfig.get_config_var):
+    """Stop before compiling on an interpreter the engine does not support."""
+    if get_config_var("Py_GIL_DISABLED"):
+        raise SystemExit(
+            "pympler does not support free-threaded CPython builds (Py_GIL_DISABLED, "
+            "e.g. python3.13t) yet: their object and GC layouts differ and other threads "
+            "may change containers during a walk.  Use a regular (GIL) build; the plan "
+            "is in docs/internals.md, \"Free-threaded builds\".")
+
+
+check_supported_build()
+
+import setuptools  # noqa: E402  (after the check, which needs no setuptools)
+from setuptools import Extension, setup  # noqa: E402
+
+if int(setuptools.__version__.split(".")[0]) < 77:
+    raise SystemExit(
+        "pympler's pyproject.toml needs setuptools>=77 (PEP 639 license metadata), "
+        "found %s: python -m pip install -U 'setuptools>=77'" % setuptools.__version__)
 
 mode = os.environ.get("PYMPLER_BUILD", "release")
 cflags = ["-std=c99", "-Wall", "-Wextra", "-Wno-unused-parameter",

@@ -31,6 +31,7 @@ def test_version_checks_only_in_compat_h():
     # STYLE §5: only compat.h tests PY_VERSION_HEX; the other C files test the
     # named feature macros it defines.  (Skipped where the sources are absent.)
     import glob
+
     import pytest
     core = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'src', 'core')
     files = glob.glob(os.path.join(core, '*.[ch]'))

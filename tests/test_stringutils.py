@@ -8,7 +8,6 @@ import pytest
 from pympler.util import compat
 from pympler.util.stringutils import pp, pp_timestamp, safe_repr, trunc
 
-
 # 16.1 pp ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("value, text", [

@@ -315,7 +315,8 @@ def api_cases(notes):
         ("asizeof.asizeof(storing __sizeof__)", asizeof, "asizeof",
          lambda f: lambda: f([[StoringSizeof() for _ in range(20)], STORED]), False),
         ("asizeof.asizesof(a, b)", asizeof, "asizesof", lambda f: lambda: f(G, P, S), False),
-        ("asizeof.asized(obj, detail=2)", asizeof, "asized", lambda f: lambda: f(G, detail=2), False),
+        ("asizeof.asized(obj, detail=2)", asizeof, "asized",
+         lambda f: lambda: f(G, detail=2), False),
         ("asizeof.asized(a, b, detail=1)", asizeof, "asized",
          lambda f: lambda: f(G, S, detail=1), False),
         ("asizeof.flatsize", asizeof, "flatsize", lambda f: each_sample(f), False),
@@ -481,7 +482,7 @@ def rsscheck(case, calls, tolerance):
     for _ in range(max(1, calls // 10)):
         fn()
     growths = []
-    for attempt in range(2):
+    for _attempt in range(2):
         gc.collect()
         before = rss()
         for _ in range(calls):
@@ -518,7 +519,8 @@ def self_test(args):
         print("  self-test refs, no-op:        refs %s blocks %s -> %s"
               % (rc, blk, "LEAK (wrong)" if leaking(rc) or leaking(blk) else "clean (right)"))
         ok &= not (leaking(rc) or leaking(blk))
-        rc, blk = refcheck(Case("Py_IncRef", lambda: incref(target)), args.warmups, args.rounds, args.calls)
+        rc, blk = refcheck(Case("Py_IncRef", lambda: incref(target)), args.warmups, args.rounds,
+                           args.calls)
         print("  self-test refs, Py_IncRef:    refs %s -> %s"
               % (rc, "LEAK (right)" if leaking(rc) else "clean (wrong)"))
         ok &= leaking(rc)
@@ -541,19 +543,23 @@ def self_test(args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--refs", action="store_true", help="refcount check (needs a debug interpreter)")
+    parser.add_argument("--refs", action="store_true",
+                        help="refcount check (needs a debug interpreter)")
     parser.add_argument("--rss", action="store_true", help="RSS growth check")
     parser.add_argument("--list", action="store_true", help="list the entry points and exit")
     parser.add_argument("--self-test", action="store_true",
                         help="check that a deliberate leak is caught and a no-op is not, then exit")
     parser.add_argument("--warmups", type=int, default=3, help="refcount warm-up rounds (3)")
     parser.add_argument("--rounds", type=int, default=3, help="refcount measured rounds (3)")
-    parser.add_argument("--calls", type=int, default=10, help="calls per refcount round (10; heavy: 1)")
+    parser.add_argument("--calls", type=int, default=10,
+                        help="calls per refcount round (10; heavy: 1)")
     parser.add_argument("--rss-calls", type=int, default=10000, help="calls per RSS run (10000)")
-    parser.add_argument("--rss-heavy-calls", type=int, default=10, help="calls per RSS run, heap-walking entry points (10)")
-    parser.add_argument("--rss-tolerance-kib", type=int, default=512, help="allowed RSS growth per run (512 KiB)")
+    parser.add_argument("--rss-heavy-calls", type=int, default=10,
+                        help="calls per RSS run, heap-walking entry points (10)")
+    parser.add_argument("--rss-tolerance-kib", type=int, default=512,
+                        help="allowed RSS growth per run (512 KiB)")
     parser.add_argument("--budget", type=float, default=10.0,
-                        help="seconds per check per entry point; slow entry points get fewer calls (10)")
+                        help="seconds per check per entry point; slower ones get fewer calls (10)")
     parser.add_argument("--only", metavar="REGEX", help="only entry points whose name matches")
     args = parser.parse_args(argv)
 

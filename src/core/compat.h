@@ -20,6 +20,13 @@
 #  error "pympler needs CPython 3.9 or newer"
 #endif
 
+/* Free-threaded builds (3.13t, Py_GIL_DISABLED) lay out objects and the GC
+ * differently and let other threads mutate containers during a walk: not
+ * supported until done as planned in docs/internals.md, "Free-threaded builds". */
+#ifdef Py_GIL_DISABLED
+#  error "free-threaded CPython (Py_GIL_DISABLED) is not supported yet: docs/internals.md"
+#endif
+
 /* The GC header (PyGC_Head, internal since 3.8) is two words in 3.9-3.13,
  * debug builds included. */
 #define PYM_GC_HEAD_SIZE (2 * sizeof(void *))

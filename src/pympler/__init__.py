@@ -1,8 +1,10 @@
 """pympler: measure, monitor and analyse the memory behaviour of Python objects.
 
 A drop-in for Pympler 1.1's public API whose engine is the C extension
-``pympler._core``.  There is no pure-Python fallback: if the extension is
-missing, importing this package fails and says how to build it.
+``pympler._core``; modules today: asizeof, muppy, summary, tracker, util.
+There is no pure-Python fallback: if the extension is missing, importing
+this package fails and says how to build it.
+Documentation: docs/usage.md in pympler's source repository.
 """
 from pympler._version import __version__
 

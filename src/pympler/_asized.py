@@ -1,6 +1,6 @@
 """``Asized``: one node of a size tree returned by ``asizeof.asized``.
 
-Re-exported by :mod:`pympler.asizeof`; see section 2.4 of the API spec.
+Re-exported by :mod:`pympler.asizeof`; documented in docs/usage.md.
 """
 
 __all__ = ["Asized"]

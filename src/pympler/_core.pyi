@@ -1,5 +1,5 @@
 """Type stubs for pympler._core, the C engine (see docs/internals.md)."""
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
 
 GC_HEADER_SIZE: int
 DEFAULT_ALIGN: int
@@ -10,6 +10,7 @@ _NameSpec = Union[None, str, Tuple[str, Any]]
 # Asized tree nodes: (name spec, obj or None, total, flat, children or None).
 _Node = Tuple[_NameSpec, Any, int, int, Optional[Tuple[Any, ...]]]
 
+@final  # not subclassable at runtime (no Py_TPFLAGS_BASETYPE)
 class Sizer:
     def __init__(self) -> None: ...
     def configure(self, align: int, code: bool, frames: bool, ignored: bool, infer: bool,

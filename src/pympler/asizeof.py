@@ -4,7 +4,7 @@ references?
 Compatible with the public API of Pympler 1.1's ``pympler.asizeof``; the
 traversal and sizing run in the C engine (``pympler._core.Sizer``).  The
 sizing model, referent rules and the deliberate differences from Pympler 1.1
-are described in ``docs/sizing.md``.
+are described in ``docs/sizing.md``; the API in ``docs/usage.md``.
 
     >>> from pympler.asizeof import asizeof
     >>> asizeof([1, 2, 3]) > 0

@@ -9,6 +9,8 @@ starts with.  Typical use::
     from pympler import muppy, summary
     objs = muppy.get_objects()
     summary.print_(summary.summarize(objs))
+
+Documentation: docs/usage.md (differences: docs/heap.md) in pympler's source repository.
 """
 import gc
 import sys

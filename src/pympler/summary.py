@@ -17,6 +17,7 @@ in ``representations`` (a dict ``type -> [callable per verbosity]``).
 The counting is done by the C engine (``pympler._core``): labels that depend
 only on the type are computed once per type, sizes in C.  Labels never raise:
 an object whose representation or type repr fails gets the plain type label.
+Documentation: docs/usage.md in pympler's source repository.
 """
 import re
 import sys

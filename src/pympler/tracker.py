@@ -15,6 +15,7 @@ docs/heap.md): ``SummaryTracker(ignore_self=True)`` excludes its own
 summaries (the stored ones and its baselines ``s0``/``s1``) during the heap
 walk instead of with ``gc.get_referrers``; ``ObjectTracker`` keeps no strong
 reference to the objects it tracks.
+Documentation: docs/usage.md in pympler's source repository.
 """
 import gc
 

@@ -2,6 +2,7 @@
 
 ``tkinter`` is the :mod:`tkinter` module, or None when it is not available
 (importing this module never fails because of it).
+Documentation: docs/usage.md in pympler's source repository.
 """
 from typing import Any, Iterable
 

@@ -1,6 +1,7 @@
 """String helpers: human-readable sizes and timestamps, truncation, safe repr.
 
 These match Pympler 1.1's ``pympler.util.stringutils`` output exactly.
+Documentation: docs/usage.md in pympler's source repository.
 """
 from typing import Any, Optional, Union
 
