@@ -185,6 +185,10 @@ Py_ssize_t pym_sizing_basic(PyObject *o);
 
 int pym_sizer_init(PyObject *module, PymState *st);
 
+/* ---- objinfo.c: static facts of one object (types, names) ------------- */
+
+int pym_objinfo_init(PyObject *module, PymState *st);
+
 /* ---- referents.c: what the sizer follows ------------------------------ */
 
 /* One referent produced by a cursor.  name_kind tells how to name it. */

@@ -50,28 +50,44 @@ def _check_align(align, fname):
 
 
 def _safe_str(obj):
+    """str(obj) through its type's own __str__, or the fallback name."""
     try:
-        return str(obj)
+        r = str(obj)
     except Exception:  # a hostile __str__ must not break sizing
-        return '<%s>' % _typename(obj)
+        r = None
+    return r if type(r) is str else _fallback_name(obj)
 
 
 def _typename(obj):
+    """tp_name of obj's real type (never asks the object or metaclass)."""
+    return _core.typeslots(type(obj))[3]
+
+
+def _fallback_name(obj):
+    """``<TypeName object at 0x...>`` from the real type's tp_name."""
+    return '<%s object at %#x>' % (_typename(obj), id(obj))
+
+
+def _repr_name(obj, clip=80):
+    """Clipped repr(obj) through its type's own __repr__ (repr() never looks
+    at the instance); the fallback name if that fails."""
     try:
-        return type(obj).__name__
-    except Exception:  # pragma: no cover - type names are plain str
-        return '?'
+        r = repr(obj)
+    except Exception:  # a hostile __repr__ must not break naming
+        r = None
+    if type(r) is not str:
+        r = _fallback_name(obj)
+    return _stats.clip(r, clip)
 
 
 def _nameof(obj, clip=80):
-    """The object's non-empty __name__, otherwise its clipped repr."""
-    try:
-        n = getattr(obj, '__name__', None)
-    except Exception:  # hostile __getattr__ / __getattribute__
-        n = None
-    if isinstance(n, str) and n:
+    """The object's non-empty __name__ where it is read statically (classes,
+    functions, modules, ..., or the instance's own storage), otherwise its
+    clipped repr.  Runs no __getattr__ / __getattribute__ / property."""
+    n = _core.static_name(obj)
+    if n:
         return n
-    return _stats.clip_repr(obj, clip)
+    return _repr_name(obj, clip)
 
 
 def _refname(spec, obj, clip=80):
@@ -83,7 +99,7 @@ def _refname(spec, obj, clip=80):
     tag, key = spec
     if tag == 'K':
         return '[K] ' + _safe_str(key)
-    return '[V] %s: %s' % (_safe_str(key), _stats.clip_repr(obj, 80))
+    return '[V] %s: %s' % (_safe_str(key), _repr_name(obj, 80))
 
 
 def _to_asized(node, clip, name=None):
@@ -229,14 +245,11 @@ class Asizer(object):
 
     def exclude_types(self, *objs):
         """Skip instances of these classes, and the classes themselves."""
-        types = []
-        for o in objs:
-            try:
-                if isinstance(o, type) and type(o) is type:
-                    types.append(o)
-            except Exception:  # pragma: no cover - defensive
-                continue
-        self._excl_types.extend(t for t in types if t not in self._excl_types)
+        # type(o) is type: no metaclass is asked anything; identity only.
+        types = [o for o in objs if type(o) is type]
+        for t in types:
+            if not any(t is x for x in self._excl_types):
+                self._excl_types.append(t)
         self._sizer.exclude_types(tuple(types))
 
     def _clear(self):
@@ -298,8 +311,8 @@ class Asizer(object):
         for key, (count, total, high, ref) in self._sizer.profiles().items():
             obj = _deref(ref)
             tp, is_def = _split_key(key)
-            ln, _ = _leng_info(obj)
-            out.append((tp, is_def, count, total, high, obj, ln))
+            ln, bang = _leng_info(obj)
+            out.append((tp, is_def, count, total, high, obj, ln, bang))
         return out
 
     def print_stats(self, objs=(), opts={}, sized=(), sizes=(), stats=3, **print3options):
@@ -378,50 +391,62 @@ def _split_key(key):
 
 
 def _leng_info(obj):
-    """(length, estimate larger than len()) for statistics lines."""
+    """(length, estimate larger than len()) for statistics lines; both read
+    through builtin C functions, never the object's own __len__."""
     if obj is None:
         return None, False
     try:
-        n = leng(obj)
+        n, size = _leng_len(obj)
     except Exception:
         return None, False
-    bang = False
-    if n is not None:
-        try:
-            bang = n > type(obj).__len__(obj)
-        except Exception:
-            bang = False
-    return n, bang
+    return n, (n is not None and size is not None and n > size)
 
 
-_LEN_HANDLERS = {list: '_len_list', tuple: '_len', dict: '_len_dict', set: '_len_set',
-                 frozenset: '_len_set', str: '_len_unicode', bytes: '_len',
-                 bytearray: '_len_bytearray', int: '_len_int'}
+_LEN_HANDLERS = ((list, '_len_list'), (tuple, '_len'), (dict, '_len_dict'),
+                 (set, '_len_set'), (frozenset, '_len_set'), (str, '_len_unicode'),
+                 (bytes, '_len'), (bytearray, '_len_bytearray'), (int, '_len_int'))
+
+_type_mro = type.__dict__['__mro__'].__get__
+_type_base = type.__dict__['__base__'].__get__
+_type_dict = type.__dict__['__dict__'].__get__
+
+
+def _is_dict_class(tp):
+    """tp is registered with adict() (by identity: no metaclass __eq__)."""
+    for c in _dict_classes:
+        if c is tp:
+            return True
+    return False
 
 
 def _typedef_row(tp, is_def, sizer):
-    """(kind, row) of the type tables printed at stats level 3."""
+    """(kind, row) of the type tables printed at stats level 3.  The basic
+    and item sizes are those basicsize() and itemsize() report."""
     if is_def:
         kind = 'ignored' if _is_ignored_class(tp) else 'dynamic'
-        return kind, (tp, True, type(tp).__basicsize__, 0, None, '_class_refs', True)
-    heap = bool(tp.__flags__ & _Py_TPFLAGS_HEAPTYPE)
-    if tp in _dict_classes:
+        return kind, (tp, True, _class_basicsize(tp), 0, None, '_class_refs', True)
+    heap = bool(_flags(tp) & _Py_TPFLAGS_HEAPTYPE)
+    if _is_dict_class(tp):
         kind = 'dynamic'
     elif sizer._infer_ and _infer_dict_type(tp) and not issubclass(tp, dict):
         kind = 'inferred'
-    elif sizer._derive_ and heap and tp.__base__ is not object:
+    elif sizer._derive_ and heap and _type_base(tp) is not object:
         kind = 'derived'
     else:
         kind = 'dynamic' if heap else 'static'
     lname = None
-    for base in tp.__mro__:
-        if base in _LEN_HANDLERS:
-            lname = _LEN_HANDLERS[base]
+    for base in _type_mro(tp):
+        for t, name in _LEN_HANDLERS:
+            if base is t:
+                lname = name
+                break
+        if lname is not None:
             break
     refs_name = '_inst_refs' if heap else ('_seq_refs' if issubclass(tp, (list, tuple, set, frozenset))
                                            else ('_dict_refs' if issubclass(tp, dict) else None))
-    code_only = tp in (type(len),) or issubclass(tp, type)
-    return kind, (tp, False, tp.__basicsize__, tp.__itemsize__, lname, refs_name, code_only)
+    code_only = tp is type(len) or issubclass(tp, type)
+    return kind, (tp, False, _instance_basicsize(tp), _type_itemsize(tp), lname, refs_name,
+                  code_only)
 
 
 def _is_ignored_class(cls):
@@ -429,14 +454,16 @@ def _is_ignored_class(cls):
         mod = type.__dict__['__module__'].__get__(cls)
     except Exception:
         return False
-    return mod in ('builtins', 'types', __name__)
+    return type(mod) is str and mod in ('builtins', 'types', __name__)
 
 
 def _infer_dict_type(tp):
+    """tp (a class) has callable dict-like methods, looked up in the class
+    dicts of its MRO without asking the metaclass."""
     for attr in ('items', 'keys', 'values', '__len__', 'get', 'has_key'):
         found = False
-        for base in tp.__mro__:
-            v = base.__dict__.get(attr)
+        for base in _type_mro(tp):
+            v = _type_dict(base).get(attr)
             if v is not None:
                 found = callable(v)
                 break
@@ -539,22 +566,46 @@ def flatsize(obj, align=0, **opts):
     return z.flat(obj)
 
 
-def _is_gc_type(tp):
-    return bool(tp.__flags__ & _Py_TPFLAGS_HAVE_GC)
+# The small functions read the real type (type(obj)) and its C slots
+# (_core.typeslots), never an attribute of the object or of its class, so
+# that no __getattr__, __getattribute__, __class__ property or metaclass
+# hook runs.  issubclass() against an exact builtin class runs no code.
+
+def _is_class(obj):
+    return issubclass(type(obj), type)
+
+
+def _flags(tp):
+    return _core.typeslots(tp)[2]
+
+
+def _instance_basicsize(tp):
+    """The basic size of an instance of tp: tp_basicsize plus the GC header
+    when tp takes part in garbage collection."""
+    basic, _, flags, _ = _core.typeslots(tp)
+    b = basic + _REFCOUNT_WORDS
+    if flags & _Py_TPFLAGS_HAVE_GC:
+        b += _GC_HEADER
+    return b
+
+
+def _class_basicsize(cls):
+    """The basic size of the class object cls: its metaclass's
+    tp_basicsize plus the GC header for heap types (static types are not
+    tracked by the collector)."""
+    b = _core.typeslots(type(cls))[0] + _REFCOUNT_WORDS
+    if _flags(cls) & _Py_TPFLAGS_HEAPTYPE:
+        b += _GC_HEADER
+    return b
 
 
 def basicsize(obj, **opts):
     """The basic size of obj: its type's __basicsize__ plus the GC header
     when the type takes part in garbage collection (for class objects: only
     heap types)."""
-    tp = type(obj)
-    b = tp.__basicsize__ + _REFCOUNT_WORDS
-    if isinstance(obj, type):
-        if obj.__flags__ & _Py_TPFLAGS_HEAPTYPE:
-            b += _GC_HEADER
-    elif _is_gc_type(tp):
-        b += _GC_HEADER
-    return b
+    if _is_class(obj):
+        return _class_basicsize(obj)
+    return _instance_basicsize(type(obj))
 
 
 _ITEM_SUBSTITUTES = ((list, 8), (tuple, 8), (slice, 8), (type(basicsize.__code__), 8),
@@ -562,15 +613,12 @@ _ITEM_SUBSTITUTES = ((list, 8), (tuple, 8), (slice, 8), (type(basicsize.__code__
                      (str, 1), (bytes, 1), (bytearray, 1))
 
 
-def itemsize(obj, **opts):
-    """The item size of obj's type, with C-level substitutes for builtin
-    variable-size containers."""
-    if isinstance(obj, type):
+def _type_itemsize(tp):
+    """The item size of instances of tp (the C-level substitute for builtin
+    variable-size containers); 0 for classes."""
+    if issubclass(tp, type):
         return 0
-    tp = type(obj)
-    if _is_array(obj):
-        return obj.itemsize
-    n = tp.__itemsize__
+    n = _core.typeslots(tp)[1]
     if n:
         return n
     for t, sub in _ITEM_SUBSTITUTES:
@@ -582,11 +630,30 @@ def itemsize(obj, **opts):
     return 0
 
 
-def _is_array(obj):
+def itemsize(obj, **opts):
+    """The item size of obj's type, with C-level substitutes for builtin
+    variable-size containers."""
     tp = type(obj)
-    mod = getattr(tp, '__module__', '')
-    return (mod == 'array' and tp.__name__ == 'array') or (
-        mod == 'numpy' and tp.__name__ in ('ndarray', 'memmap'))
+    array = _array_type(tp)
+    if array is not None:
+        return array.__dict__['itemsize'].__get__(obj)
+    return _type_itemsize(tp)
+
+
+def _array_type(tp):
+    """The class whose C getters read tp's instances if tp is exactly
+    array.array, numpy.ndarray or numpy.memmap (looked up in sys.modules,
+    never imported), else None."""
+    mods = sys.modules
+    m = mods.get('array')
+    if m is not None and tp is getattr(m, 'array', None):
+        return tp
+    np = mods.get('numpy')
+    if np is not None:
+        nd = getattr(np, 'ndarray', None)
+        if tp is nd or (tp is getattr(np, 'memmap', None) and nd is not None):
+            return nd
+    return None
 
 
 def _pow2_above(n):
@@ -604,64 +671,79 @@ def _pow2_at_least(n):
     return p
 
 
-def leng(obj, **opts):
-    """The number of allocated items of obj (an estimate for some types), or
-    None for types without a length."""
+def _plain_int(v):
+    return type(v) is int or type(v) is bool
+
+
+def _leng_len(obj):
+    """(leng(obj), len(obj) by the builtin base class or None): both read
+    through the C functions of builtin classes, never obj's own methods."""
     tp = type(obj)
-    if isinstance(obj, type):
-        return None
+    if issubclass(tp, type):
+        return None, None
     if issubclass(tp, list):
         n = list.__len__(obj)
         if n == 0:
-            return 0
-        return n + 4 if n <= 8 else n + 6 + n // 8
+            return 0, 0
+        return (n + 4 if n <= 8 else n + 6 + n // 8), n
     if issubclass(tp, dict):
         n = dict.__len__(obj)
-        return 0 if n < 6 else _pow2_above(n)
+        return (0 if n < 6 else _pow2_above(n)), n
     if issubclass(tp, (set, frozenset)):
         n = set.__len__(obj) if issubclass(tp, set) else frozenset.__len__(obj)
         if n == 0:
-            return 0
-        return 8 if n <= 8 else _pow2_at_least(2 * n - 2)
+            return 0, 0
+        return (8 if n <= 8 else _pow2_at_least(2 * n - 2)), n
     if issubclass(tp, str):
-        return str.__len__(obj) + 1
+        n = str.__len__(obj)
+        return n + 1, n
     if issubclass(tp, bytearray):
-        return bytearray.__alloc__(obj)
+        return bytearray.__alloc__(obj), bytearray.__len__(obj)
     if issubclass(tp, bytes):
-        return bytes.__len__(obj)
+        n = bytes.__len__(obj)
+        return n, n
     if issubclass(tp, tuple):
-        return tuple.__len__(obj)
+        n = tuple.__len__(obj)
+        return n, n
     if issubclass(tp, int):
         b = int.bit_length(int.__abs__(obj))
-        return (b + 29) // 30 if b else 0
-    if _is_array(obj):
-        return obj.itemsize * len(obj)
+        return ((b + 29) // 30 if b else 0), None
+    array = _array_type(tp)
+    if array is not None:
+        n = array.__len__(obj)
+        return array.__dict__['itemsize'].__get__(obj) * n, n
     if issubclass(tp, type(sys)):
-        try:
-            return len(object.__getattribute__(obj, '__dict__'))
-        except Exception:
-            return 0
+        d = type(sys).__dict__['__dict__'].__get__(obj)
+        return (dict.__len__(d) if type(d) is dict else 0), None
     code_type = type(leng.__code__)
     if issubclass(tp, code_type):
         return (obj.co_stacksize + obj.co_nlocals + len(obj.co_freevars)
-                + len(obj.co_cellvars) - 1)
+                + len(obj.co_cellvars) - 1), None
     if issubclass(tp, slice):
-        try:
-            start = obj.start or 0
-            step = obj.step or 1
-            return max((obj.stop - start + 1) // step, 0)
-        except Exception:
-            return 0
+        start, stop, step = obj.start, obj.stop, obj.step
+        start = 0 if start is None else start
+        step = 1 if step is None else step
+        if not (_plain_int(start) and _plain_int(stop) and _plain_int(step)) or not step:
+            return 0, None   # no user __sub__ / __floordiv__ is called
+        return max((stop - start + 1) // step, 0), None
     import struct
     if issubclass(tp, struct.Struct):
-        return obj.size
-    if tp.__module__ == 'builtins' and tp.__name__.endswith('iterator'):
+        return struct.Struct.__dict__['size'].__get__(obj), None
+    _, _, flags, name = _core.typeslots(tp)
+    if not flags & _Py_TPFLAGS_HEAPTYPE and '.' not in name and name.endswith('iterator'):
+        # a builtin iterator: its C __length_hint__ (no subclass can exist)
         import operator
         try:
-            return operator.length_hint(obj)
+            return operator.length_hint(obj), None
         except Exception:
-            return 0
-    return None
+            return 0, None
+    return None, None
+
+
+def leng(obj, **opts):
+    """The number of allocated items of obj (an estimate for some types), or
+    None for types without a length."""
+    return _leng_len(obj)[0]
 
 
 def refs(obj, **opts):
@@ -696,9 +778,8 @@ def adict(*classes):
     """Register classes to be sized like dicts.  True if all were accepted."""
     ok = True
     for c in classes:
-        if (isinstance(c, type) and getattr(c, '__name__', None)
-                and _infer_dict_type(c)):
-            if c not in _dict_classes:
+        if (_is_class(c) and _core.static_name(c) and _infer_dict_type(c)):
+            if not _is_dict_class(c):
                 _dict_classes.append(c)
         else:
             ok = False
