@@ -308,7 +308,7 @@ class Asizer(object):
 
     def _profiles_data(self):
         out = []
-        for key, (count, total, high, ref) in self._sizer.profiles().items():
+        for count, total, high, ref, key in self._sizer.profiles().values():
             obj = _deref(ref)
             tp, is_def = _split_key(key)
             ln, bang = _leng_info(obj)
@@ -364,8 +364,8 @@ class Asizer(object):
     def print_typedefs(self, w=0, **print3options):
         """Print the tables of the types seen, by kind."""
         tables = {}
-        for key in self._sizer.profiles():
-            tp, is_def = _split_key(key)
+        for rec in self._sizer.profiles().values():
+            tp, is_def = _split_key(rec[4])
             kind, row = _typedef_row(tp, is_def, self)
             tables.setdefault(kind, []).append(row)
         lines = _stats.typedef_lines(tables, list(_dict_classes), w=w, clip=self._clip_,
@@ -385,9 +385,9 @@ def _deref(ref):
 
 
 def _split_key(key):
-    if type(key) is tuple and len(key) == 2 and key[1] is True:
-        return key[0], True
-    return key, False
+    """(class, is_def) of a statistics key: the engine keys each record
+    with (type(obj), False) or (obj, True) for a class object."""
+    return key[0], key[1] is True
 
 
 def _leng_info(obj):
