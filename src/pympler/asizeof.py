@@ -44,9 +44,54 @@ def _kwds_str(opts):
     return ', '.join('%s=%r' % kv for kv in sorted(opts.items()))
 
 
-def _check_align(align, fname):
-    if align is not None and align > 1 and (align & (align - 1)) != 0:
-        raise ValueError('invalid option: %s(align=%r)' % (fname, align))
+# Option values (docs/sizing.md, "Option values").  Integers: int or a
+# subclass (bool included, as Pympler 1.1 accepts True/False there), never
+# float or str; flags: bool, int or None; stats: int or float.  A value of
+# the wrong type raises TypeError, a bad value of the right type ValueError,
+# both as 'invalid option: <func>(<name>=<value>)'.
+_INT_OPTS = ('above', 'align', 'clip', 'cutoff', 'detail', 'limit')
+_FLAG_OPTS = ('code', 'derive', 'frames', 'ignored', 'infer')
+
+
+def _bad(exc, fname, name, value):
+    return exc('invalid option: %s(%s=%r)' % (fname, name, value))
+
+
+def _option(fname, name, value):
+    """The checked, normalised value of option *name* given to *fname*."""
+    if name in _INT_OPTS:
+        if not issubclass(type(value), int):
+            raise _bad(TypeError, fname, name, value)
+        v = int.__index__(value)
+        if name == 'align':
+            if v < 0 or v > sys.maxsize or (v > 1 and v & (v - 1)):
+                raise _bad(ValueError, fname, name, value)
+        elif name != 'clip':
+            if v < 0:
+                raise _bad(ValueError, fname, name, value)
+            v = min(v, sys.maxsize)
+        return v
+    if name in _FLAG_OPTS:
+        if value is not None and not issubclass(type(value), int):
+            raise _bad(TypeError, fname, name, value)
+        return bool(value)
+    if name == 'stats':
+        if issubclass(type(value), int):
+            v = int.__index__(value)
+        elif issubclass(type(value), float):
+            v = float.__float__(value)
+            if v != v or v in (float('inf'), float('-inf')):
+                raise _bad(ValueError, fname, name, value)
+        else:
+            raise _bad(TypeError, fname, name, value)
+        if v < 0:
+            raise _bad(ValueError, fname, name, value)
+        return v
+    if name == 'stream':
+        if value is not None and not callable(getattr(value, 'write', None)):
+            raise _bad(TypeError, fname, name, value)
+        return value
+    return value
 
 
 def _safe_str(obj):
@@ -141,20 +186,18 @@ class Asizer(object):
             if k not in _RESET_DEFAULTS:
                 raise KeyError('invalid option: reset(%s=%r)' % (k, v))
         o = dict(_RESET_DEFAULTS)
-        o.update(opts)
-        _check_align(o['align'], 'set')
-        if o['stats'] < 0:
-            raise ValueError('invalid option: set(stats=%r)' % (o['stats'],))
+        for k in sorted(opts):   # the first bad option by name is reported
+            o[k] = _option('set', k, opts[k])
         self._above_ = o['above']
         self._align_ = o['align']
         self._clip_ = o['clip']
-        self._code_ = bool(o['code'])
+        self._code_ = o['code']
         self._cutoff_ = o['cutoff']
-        self._derive_ = bool(o['derive'])
+        self._derive_ = o['derive']
         self._detail_ = o['detail']
-        self._frames_ = bool(o['frames'])
-        self._ignored_ = bool(o['ignored'])
-        self._infer_ = bool(o['infer'])
+        self._frames_ = o['frames']
+        self._ignored_ = o['ignored']
+        self._infer_ = o['infer']
         self._limit_ = o['limit']
         self._stats_ = o['stats']
         self._stream = o['stream']
@@ -164,20 +207,25 @@ class Asizer(object):
 
     def set(self, above=None, align=None, code=None, cutoff=None, frames=None,
             detail=None, limit=None, stats=None):
-        """Change some options and keep the state."""
-        _check_align(align, 'set')
-        if stats is not None and stats < 0:
-            raise ValueError('invalid option: set(stats=%r)' % (stats,))
+        """Change some options (None: unchanged) and keep the state."""
+        given = dict(above=above, align=align, code=code, cutoff=cutoff, frames=frames,
+                     detail=detail, limit=limit, stats=stats)
+        for k in sorted(given):
+            if given[k] is not None:
+                given[k] = _option('set', k, given[k])
+        above, align, code, cutoff, frames, detail, limit, stats = (
+            given['above'], given['align'], given['code'], given['cutoff'], given['frames'],
+            given['detail'], given['limit'], given['stats'])
         if above is not None:
             self._above_ = above
         if align is not None:
             self._align_ = align
         if code is not None:
-            self._code_ = bool(code)
+            self._code_ = code
         if cutoff is not None:
             self._cutoff_ = cutoff
         if frames is not None:
-            self._frames_ = bool(frames)
+            self._frames_ = frames
         if detail is not None:
             self._detail_ = detail
         if limit is not None:
@@ -188,14 +236,12 @@ class Asizer(object):
             self._configure()
 
     def _configure(self):
-        limit = self._limit_
-        if limit is None or limit > sys.maxsize:
-            limit = sys.maxsize
+        # every value was checked and normalised by _option()
         self._sizer.configure(
-            align=max(int(self._align_), 0), code=self._code_, frames=self._frames_,
-            ignored=self._ignored_, infer=self._infer_, limit=int(limit),
-            detail=int(self._detail_), profile=self._stats_ > 0,
-            above=int(self._above_), dictlike=tuple(_dict_classes))
+            align=self._align_, code=self._code_, frames=self._frames_,
+            ignored=self._ignored_, infer=self._infer_, limit=self._limit_,
+            detail=self._detail_, profile=self._stats_ > 0,
+            above=self._above_, dictlike=tuple(_dict_classes))
 
     # ---- sizing ------------------------------------------------------------
 
@@ -557,10 +603,9 @@ def asized(*objs, **opts):
 
 def flatsize(obj, align=0, **opts):
     """The flat size of obj, aligned to align (default: unaligned)."""
-    if align and align > 1 and (align & (align - 1)) != 0:
-        raise ValueError('invalid option: flatsize(align=%r)' % (align,))
+    align = _option('flatsize', 'align', align)
     z = _core.Sizer()
-    z.configure(align=max(int(align or 0), 0), code=True, frames=True, ignored=False,
+    z.configure(align=align, code=True, frames=True, ignored=False,
                 infer=bool(opts.get('infer', False)), limit=0, detail=0, profile=False,
                 above=0, dictlike=tuple(_dict_classes))
     return z.flat(obj)
