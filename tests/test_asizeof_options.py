@@ -160,3 +160,17 @@ def test_type_tables_agree_with_basicsize_itemsize():
         key = A._stats.typekey(type(o), False)
         assert rows[key] == (basicsize(o), itemsize(o)), key
     assert rows[A._stats.typekey(Plain, True)] == (basicsize(Plain), itemsize(Plain))
+
+
+@pytest.mark.parametrize('method,name,value,exc', [
+    ('print_stats', 'stats', 'a', TypeError), ('print_stats', 'stats', -1, ValueError),
+    ('print_summary', 'w', 'a', TypeError), ('print_largest', 'w', 1.0, TypeError),
+    ('print_largest', 'cutoff', -1, ValueError), ('print_profiles', 'cutoff', 'a', TypeError),
+    ('print_typedefs', 'w', None, TypeError)])
+def test_print_arguments(method, name, value, exc):
+    z = Asizer(stats=3, stream=io.StringIO())
+    z.asizeof(OBJ)
+    with pytest.raises(exc) as e:
+        getattr(z, method)(**{name: value})
+    assert str(e.value) == 'invalid option: %s(%s=%r)' % (method, name, value)
+    getattr(z, method)(**{name: 3 if name == 'stats' else 5})

@@ -59,14 +59,14 @@ def _bad(exc, fname, name, value):
 
 def _option(fname, name, value):
     """The checked, normalised value of option *name* given to *fname*."""
-    if name in _INT_OPTS:
+    if name in _INT_OPTS or name == 'w':   # w: column width of print_*()
         if not issubclass(type(value), int):
             raise _bad(TypeError, fname, name, value)
         v = int.__index__(value)
         if name == 'align':
             if v < 0 or v > sys.maxsize or (v > 1 and v & (v - 1)):
                 raise _bad(ValueError, fname, name, value)
-        elif name != 'clip':
+        elif name not in ('clip', 'w'):
             if v < 0:
                 raise _bad(ValueError, fname, name, value)
             v = min(v, sys.maxsize)
@@ -363,7 +363,8 @@ class Asizer(object):
 
     def print_stats(self, objs=(), opts={}, sized=(), sizes=(), stats=3, **print3options):
         """Print the statistics of spec 2.6 if the sizer's stats level > 0."""
-        s = min(opts.get('stats', stats) or 0, self.stats)
+        stats = opts.get('stats', stats)
+        s = min(0 if stats is None else _option('print_stats', 'stats', stats), self.stats)
         if s <= 0:
             return
         c = self._counter
@@ -383,6 +384,7 @@ class Asizer(object):
 
     def print_summary(self, w=0, objs=(), **print3options):
         """Print the summary lines (total, counts)."""
+        w = _option('print_summary', 'w', w)
         c = self._sizer.counters()
         lines = _stats.summary_lines(
             w, c['total'], self._code_, self._align_, len(objs),
@@ -392,6 +394,7 @@ class Asizer(object):
 
     def print_largest(self, w=0, cutoff=0, **print3options):
         """Print the largest objects ranked (by total size)."""
+        w, cutoff = _option('print_largest', 'w', w), _option('print_largest', 'cutoff', cutoff)
         ranks = self._ranks_data()
         if ranks:
             n = min(len(ranks), cutoff or self._cutoff_)
@@ -401,6 +404,7 @@ class Asizer(object):
 
     def print_profiles(self, w=0, cutoff=0, **print3options):
         """Print the per-type profiles (by flat size)."""
+        w, cutoff = _option('print_profiles', 'w', w), _option('print_profiles', 'cutoff', cutoff)
         profiles = self._profiles_data()
         if profiles:
             lines = _stats.profile_lines(w, profiles, self._counter('total'),
@@ -409,6 +413,7 @@ class Asizer(object):
 
     def print_typedefs(self, w=0, **print3options):
         """Print the tables of the types seen, by kind."""
+        w = _option('print_typedefs', 'w', w)
         tables = {}
         for rec in self._sizer.profiles().values():
             tp, is_def = _split_key(rec[4])
