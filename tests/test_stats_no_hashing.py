@@ -110,6 +110,14 @@ def test_adict_by_identity():
         def has_key(self, k):
             return False
 
+    class Mod(object):   # a __module__ that is not a str
+        def __str__(self):
+            CALLS.append('str')
+            raise ValueError('str')
+
+        __repr__ = __str__
+
+    DL.__module__ = Mod()
     try:
         del CALLS[:]
         assert A.adict(DL) and A.adict(DL)
