@@ -174,3 +174,13 @@ def test_print_arguments(method, name, value, exc):
         getattr(z, method)(**{name: value})
     assert str(e.value) == 'invalid option: %s(%s=%r)' % (method, name, value)
     getattr(z, method)(**{name: 3 if name == 'stats' else 5})
+
+
+@pytest.mark.parametrize('fname', ['flatsize', 'refs', 'named_refs'])
+def test_infer_of_small_functions(fname):
+    fn = getattr(A, fname)
+    with pytest.raises(TypeError) as e:
+        fn(OBJ, infer='yes')
+    assert str(e.value) == "invalid option: %s(infer='yes')" % fname
+    fn(OBJ, infer=1)
+    fn(OBJ, infer=None)

@@ -609,9 +609,10 @@ def asized(*objs, **opts):
 def flatsize(obj, align=0, **opts):
     """The flat size of obj, aligned to align (default: unaligned)."""
     align = _option('flatsize', 'align', align)
+    infer = _option('flatsize', 'infer', opts.get('infer', False))
     z = _core.Sizer()
     z.configure(align=align, code=True, frames=True, ignored=False,
-                infer=bool(opts.get('infer', False)), limit=0, detail=0, profile=False,
+                infer=infer, limit=0, detail=0, profile=False,
                 above=0, dictlike=tuple(_dict_classes))
     return z.flat(obj)
 
@@ -799,7 +800,7 @@ def leng(obj, **opts):
 def refs(obj, **opts):
     """The referents the sizer follows for obj, unnamed; None when obj's kind
     has no referent rule."""
-    pairs = _referents(obj, opts)
+    pairs = _referents(obj, opts, 'refs')
     if pairs is None:
         return None
     return (o for _, o in pairs)
@@ -807,7 +808,7 @@ def refs(obj, **opts):
 
 def named_refs(obj, **opts):
     """The named referents of obj as (name, object) pairs, in visiting order."""
-    pairs = _referents(obj, opts)
+    pairs = _referents(obj, opts, 'named_refs')
     out = []
     for spec, o in pairs or ():
         if spec is None:
@@ -816,10 +817,11 @@ def named_refs(obj, **opts):
     return out
 
 
-def _referents(obj, opts):
+def _referents(obj, opts, fname):
+    infer = _option(fname, 'infer', opts.get('infer', False))
     z = _core.Sizer()
     z.configure(align=8, code=True, frames=True, ignored=False,
-                infer=bool(opts.get('infer', False)), limit=1, detail=0, profile=False,
+                infer=infer, limit=1, detail=0, profile=False,
                 above=0, dictlike=tuple(_dict_classes))
     return z.referents(obj)
 
