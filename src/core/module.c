@@ -71,6 +71,9 @@ module_exec(PyObject *module)
     if (pym_heap_init(module, st) < 0) {
         return -1;
     }
+    if (pym_objinfo_init(module, st) < 0) {
+        return -1;
+    }
     if (PyModule_AddIntConstant(module, "GC_HEADER_SIZE", (long)PYM_GC_HEAD_SIZE) < 0) {
         return -1;
     }

@@ -105,6 +105,10 @@ int pym_sizer_init(PyObject *module, PymState *st);
 /* sizefuncs.c: getsizeof, basic, instance_storage.  0 / -1. */
 int pym_sizefuncs_init(PyObject *module);
 
+/* ---- objinfo.c: static facts of one object (types, names) ------------- */
+
+int pym_objinfo_init(PyObject *module, PymState *st);
+
 /* ---- referents.c: what the sizer follows ------------------------------ */
 
 /* One referent produced by a cursor.  name_kind tells how to name it. */

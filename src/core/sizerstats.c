@@ -25,17 +25,23 @@ stat_ref(PyObject *o)
     return PyTuple_Pack(1, o);
 }
 
-/* Profile key: the type for instances, (class, True) for class objects. */
+/* Statistics key (class, is_def): (type(o), False) for instances,
+ * (o, True) for class objects.  Never hashed: records are found by the
+ * address of the class (pym_stats_profile), so no metaclass __hash__ or
+ * __eq__ runs and unhashable classes are fine. */
 static PyObject *
 stat_key(PyObject *o)
 {
     if (PyType_Check(o)) {
         return PyTuple_Pack(2, o, Py_True);
     }
-    return Py_NewRef((PyObject *)Py_TYPE(o));
+    return PyTuple_Pack(2, (PyObject *)Py_TYPE(o), Py_False);
 }
 
-/* Update the per-type profile with o's flat size.  0 / -1. */
+/* Update the per-type profile with o's flat size.  The profiles dict maps
+ * the int address of the class (plus 1 for a class object itself: classes
+ * are word-aligned) to [count, total, largest flat, ref, stat_key].
+ * 0 / -1. */
 int
 pym_stats_profile(PymSizerObject *z, PyObject *o, Py_ssize_t flat)
 {
@@ -44,7 +50,8 @@ pym_stats_profile(PymSizerObject *z, PyObject *o, Py_ssize_t flat)
     if (z->z_profiles == NULL && (z->z_profiles = PyDict_New()) == NULL) {
         return -1;
     }
-    key = stat_key(o);
+    key = PyType_Check(o) ? PyLong_FromVoidPtr((char *)o + 1)
+                          : PyLong_FromVoidPtr((void *)Py_TYPE(o));
     if (key == NULL) {
         goto done;
     }
@@ -53,7 +60,7 @@ pym_stats_profile(PymSizerObject *z, PyObject *o, Py_ssize_t flat)
         if (PyErr_Occurred()) {
             goto done;
         }
-        rec = Py_BuildValue("[nnnN]", (Py_ssize_t)1, flat, flat, stat_ref(o));
+        rec = Py_BuildValue("[nnnNN]", (Py_ssize_t)1, flat, flat, stat_ref(o), stat_key(o));
         if (rec == NULL) {
             goto done;
         }

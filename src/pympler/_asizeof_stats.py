@@ -374,7 +374,11 @@ def _dictlike_groups(dictlike):
             except Exception:
                 mod = getattr(item, "__module__", "?")
                 name = getattr(item, "__name__", "?")
-        names = groups.setdefault(str(mod), [])
+        if type(mod) is not str:   # a class body may set any __module__
+            mod = "?"
+        if type(name) is not str:
+            name = "?"
+        names = groups.setdefault(mod, [])
         if name not in names:
             names.append(name)
     return dict((m, tuple(v)) for m, v in groups.items())

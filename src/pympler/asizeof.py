@@ -44,34 +44,95 @@ def _kwds_str(opts):
     return ', '.join('%s=%r' % kv for kv in sorted(opts.items()))
 
 
-def _check_align(align, fname):
-    if align is not None and align > 1 and (align & (align - 1)) != 0:
-        raise ValueError('invalid option: %s(align=%r)' % (fname, align))
+# Option values (docs/sizing.md, "Option values").  Integers: int or a
+# subclass (bool included, as Pympler 1.1 accepts True/False there), never
+# float or str; flags: bool, int or None; stats: int or float.  A value of
+# the wrong type raises TypeError, a bad value of the right type ValueError,
+# both as 'invalid option: <func>(<name>=<value>)'.
+_INT_OPTS = ('above', 'align', 'clip', 'cutoff', 'detail', 'limit')
+_FLAG_OPTS = ('code', 'derive', 'frames', 'ignored', 'infer')
+
+
+def _bad(exc, fname, name, value):
+    return exc('invalid option: %s(%s=%r)' % (fname, name, value))
+
+
+def _option(fname, name, value):
+    """The checked, normalised value of option *name* given to *fname*."""
+    if name in _INT_OPTS or name == 'w':   # w: column width of print_*()
+        if not issubclass(type(value), int):
+            raise _bad(TypeError, fname, name, value)
+        v = int.__index__(value)
+        if name == 'align':
+            if v < 0 or v > sys.maxsize or (v > 1 and v & (v - 1)):
+                raise _bad(ValueError, fname, name, value)
+        elif name not in ('clip', 'w'):
+            if v < 0:
+                raise _bad(ValueError, fname, name, value)
+            v = min(v, sys.maxsize)
+        return v
+    if name in _FLAG_OPTS:
+        if value is not None and not issubclass(type(value), int):
+            raise _bad(TypeError, fname, name, value)
+        return bool(value)
+    if name == 'stats':
+        if issubclass(type(value), int):
+            v = int.__index__(value)
+        elif issubclass(type(value), float):
+            v = float.__float__(value)
+            if v != v or v in (float('inf'), float('-inf')):
+                raise _bad(ValueError, fname, name, value)
+        else:
+            raise _bad(TypeError, fname, name, value)
+        if v < 0:
+            raise _bad(ValueError, fname, name, value)
+        return v
+    if name == 'stream':
+        if value is not None and not callable(getattr(value, 'write', None)):
+            raise _bad(TypeError, fname, name, value)
+        return value
+    return value
 
 
 def _safe_str(obj):
+    """str(obj) through its type's own __str__, or the fallback name."""
     try:
-        return str(obj)
+        r = str(obj)
     except Exception:  # a hostile __str__ must not break sizing
-        return '<%s>' % _typename(obj)
+        r = None
+    return r if type(r) is str else _fallback_name(obj)
 
 
 def _typename(obj):
+    """tp_name of obj's real type (never asks the object or metaclass)."""
+    return _core.typeslots(type(obj))[3]
+
+
+def _fallback_name(obj):
+    """``<TypeName object at 0x...>`` from the real type's tp_name."""
+    return '<%s object at %#x>' % (_typename(obj), id(obj))
+
+
+def _repr_name(obj, clip=80):
+    """Clipped repr(obj) through its type's own __repr__ (repr() never looks
+    at the instance); the fallback name if that fails."""
     try:
-        return type(obj).__name__
-    except Exception:  # pragma: no cover - type names are plain str
-        return '?'
+        r = repr(obj)
+    except Exception:  # a hostile __repr__ must not break naming
+        r = None
+    if type(r) is not str:
+        r = _fallback_name(obj)
+    return _stats.clip(r, clip)
 
 
 def _nameof(obj, clip=80):
-    """The object's non-empty __name__, otherwise its clipped repr."""
-    try:
-        n = getattr(obj, '__name__', None)
-    except Exception:  # hostile __getattr__ / __getattribute__
-        n = None
-    if isinstance(n, str) and n:
+    """The object's non-empty __name__ where it is read statically (classes,
+    functions, modules, ..., or the instance's own storage), otherwise its
+    clipped repr.  Runs no __getattr__ / __getattribute__ / property."""
+    n = _core.static_name(obj)
+    if n:
         return n
-    return _stats.clip_repr(obj, clip)
+    return _repr_name(obj, clip)
 
 
 def _refname(spec, obj, clip=80):
@@ -83,7 +144,7 @@ def _refname(spec, obj, clip=80):
     tag, key = spec
     if tag == 'K':
         return '[K] ' + _safe_str(key)
-    return '[V] %s: %s' % (_safe_str(key), _stats.clip_repr(obj, 80))
+    return '[V] %s: %s' % (_safe_str(key), _repr_name(obj, 80))
 
 
 def _to_asized(node, clip, name=None):
@@ -125,20 +186,18 @@ class Asizer(object):
             if k not in _RESET_DEFAULTS:
                 raise KeyError('invalid option: reset(%s=%r)' % (k, v))
         o = dict(_RESET_DEFAULTS)
-        o.update(opts)
-        _check_align(o['align'], 'set')
-        if o['stats'] < 0:
-            raise ValueError('invalid option: set(stats=%r)' % (o['stats'],))
+        for k in sorted(opts):   # the first bad option by name is reported
+            o[k] = _option('set', k, opts[k])
         self._above_ = o['above']
         self._align_ = o['align']
         self._clip_ = o['clip']
-        self._code_ = bool(o['code'])
+        self._code_ = o['code']
         self._cutoff_ = o['cutoff']
-        self._derive_ = bool(o['derive'])
+        self._derive_ = o['derive']
         self._detail_ = o['detail']
-        self._frames_ = bool(o['frames'])
-        self._ignored_ = bool(o['ignored'])
-        self._infer_ = bool(o['infer'])
+        self._frames_ = o['frames']
+        self._ignored_ = o['ignored']
+        self._infer_ = o['infer']
         self._limit_ = o['limit']
         self._stats_ = o['stats']
         self._stream = o['stream']
@@ -148,20 +207,25 @@ class Asizer(object):
 
     def set(self, above=None, align=None, code=None, cutoff=None, frames=None,
             detail=None, limit=None, stats=None):
-        """Change some options and keep the state."""
-        _check_align(align, 'set')
-        if stats is not None and stats < 0:
-            raise ValueError('invalid option: set(stats=%r)' % (stats,))
+        """Change some options (None: unchanged) and keep the state."""
+        given = dict(above=above, align=align, code=code, cutoff=cutoff, frames=frames,
+                     detail=detail, limit=limit, stats=stats)
+        for k in sorted(given):
+            if given[k] is not None:
+                given[k] = _option('set', k, given[k])
+        above, align, code, cutoff, frames, detail, limit, stats = (
+            given['above'], given['align'], given['code'], given['cutoff'], given['frames'],
+            given['detail'], given['limit'], given['stats'])
         if above is not None:
             self._above_ = above
         if align is not None:
             self._align_ = align
         if code is not None:
-            self._code_ = bool(code)
+            self._code_ = code
         if cutoff is not None:
             self._cutoff_ = cutoff
         if frames is not None:
-            self._frames_ = bool(frames)
+            self._frames_ = frames
         if detail is not None:
             self._detail_ = detail
         if limit is not None:
@@ -172,14 +236,12 @@ class Asizer(object):
             self._configure()
 
     def _configure(self):
-        limit = self._limit_
-        if limit is None or limit > sys.maxsize:
-            limit = sys.maxsize
+        # every value was checked and normalised by _option()
         self._sizer.configure(
-            align=max(int(self._align_), 0), code=self._code_, frames=self._frames_,
-            ignored=self._ignored_, infer=self._infer_, limit=int(limit),
-            detail=int(self._detail_), profile=self._stats_ > 0,
-            above=int(self._above_), dictlike=tuple(_dict_classes))
+            align=self._align_, code=self._code_, frames=self._frames_,
+            ignored=self._ignored_, infer=self._infer_, limit=self._limit_,
+            detail=self._detail_, profile=self._stats_ > 0,
+            above=self._above_, dictlike=tuple(_dict_classes))
 
     # ---- sizing ------------------------------------------------------------
 
@@ -229,14 +291,11 @@ class Asizer(object):
 
     def exclude_types(self, *objs):
         """Skip instances of these classes, and the classes themselves."""
-        types = []
-        for o in objs:
-            try:
-                if isinstance(o, type) and type(o) is type:
-                    types.append(o)
-            except Exception:  # pragma: no cover - defensive
-                continue
-        self._excl_types.extend(t for t in types if t not in self._excl_types)
+        # type(o) is type: no metaclass is asked anything; identity only.
+        types = [o for o in objs if type(o) is type]
+        for t in types:
+            if not any(t is x for x in self._excl_types):
+                self._excl_types.append(t)
         self._sizer.exclude_types(tuple(types))
 
     def _clear(self):
@@ -295,16 +354,17 @@ class Asizer(object):
 
     def _profiles_data(self):
         out = []
-        for key, (count, total, high, ref) in self._sizer.profiles().items():
+        for count, total, high, ref, key in self._sizer.profiles().values():
             obj = _deref(ref)
             tp, is_def = _split_key(key)
-            ln, _ = _leng_info(obj)
-            out.append((tp, is_def, count, total, high, obj, ln))
+            ln, bang = _leng_info(obj)
+            out.append((tp, is_def, count, total, high, obj, ln, bang))
         return out
 
     def print_stats(self, objs=(), opts={}, sized=(), sizes=(), stats=3, **print3options):
         """Print the statistics of spec 2.6 if the sizer's stats level > 0."""
-        s = min(opts.get('stats', stats) or 0, self.stats)
+        stats = opts.get('stats', stats)
+        s = min(0 if stats is None else _option('print_stats', 'stats', stats), self.stats)
         if s <= 0:
             return
         c = self._counter
@@ -324,6 +384,7 @@ class Asizer(object):
 
     def print_summary(self, w=0, objs=(), **print3options):
         """Print the summary lines (total, counts)."""
+        w = _option('print_summary', 'w', w)
         c = self._sizer.counters()
         lines = _stats.summary_lines(
             w, c['total'], self._code_, self._align_, len(objs),
@@ -333,6 +394,7 @@ class Asizer(object):
 
     def print_largest(self, w=0, cutoff=0, **print3options):
         """Print the largest objects ranked (by total size)."""
+        w, cutoff = _option('print_largest', 'w', w), _option('print_largest', 'cutoff', cutoff)
         ranks = self._ranks_data()
         if ranks:
             n = min(len(ranks), cutoff or self._cutoff_)
@@ -342,6 +404,7 @@ class Asizer(object):
 
     def print_profiles(self, w=0, cutoff=0, **print3options):
         """Print the per-type profiles (by flat size)."""
+        w, cutoff = _option('print_profiles', 'w', w), _option('print_profiles', 'cutoff', cutoff)
         profiles = self._profiles_data()
         if profiles:
             lines = _stats.profile_lines(w, profiles, self._counter('total'),
@@ -350,9 +413,10 @@ class Asizer(object):
 
     def print_typedefs(self, w=0, **print3options):
         """Print the tables of the types seen, by kind."""
+        w = _option('print_typedefs', 'w', w)
         tables = {}
-        for key in self._sizer.profiles():
-            tp, is_def = _split_key(key)
+        for rec in self._sizer.profiles().values():
+            tp, is_def = _split_key(rec[4])
             kind, row = _typedef_row(tp, is_def, self)
             tables.setdefault(kind, []).append(row)
         lines = _stats.typedef_lines(tables, list(_dict_classes), w=w, clip=self._clip_,
@@ -372,56 +436,68 @@ def _deref(ref):
 
 
 def _split_key(key):
-    if type(key) is tuple and len(key) == 2 and key[1] is True:
-        return key[0], True
-    return key, False
+    """(class, is_def) of a statistics key: the engine keys each record
+    with (type(obj), False) or (obj, True) for a class object."""
+    return key[0], key[1] is True
 
 
 def _leng_info(obj):
-    """(length, estimate larger than len()) for statistics lines."""
+    """(length, estimate larger than len()) for statistics lines; both read
+    through builtin C functions, never the object's own __len__."""
     if obj is None:
         return None, False
     try:
-        n = leng(obj)
+        n, size = _leng_len(obj)
     except Exception:
         return None, False
-    bang = False
-    if n is not None:
-        try:
-            bang = n > type(obj).__len__(obj)
-        except Exception:
-            bang = False
-    return n, bang
+    return n, (n is not None and size is not None and n > size)
 
 
-_LEN_HANDLERS = {list: '_len_list', tuple: '_len', dict: '_len_dict', set: '_len_set',
-                 frozenset: '_len_set', str: '_len_unicode', bytes: '_len',
-                 bytearray: '_len_bytearray', int: '_len_int'}
+_LEN_HANDLERS = ((list, '_len_list'), (tuple, '_len'), (dict, '_len_dict'),
+                 (set, '_len_set'), (frozenset, '_len_set'), (str, '_len_unicode'),
+                 (bytes, '_len'), (bytearray, '_len_bytearray'), (int, '_len_int'))
+
+_type_mro = type.__dict__['__mro__'].__get__
+_type_base = type.__dict__['__base__'].__get__
+_type_dict = type.__dict__['__dict__'].__get__
+
+
+def _is_dict_class(tp):
+    """tp is registered with adict() (by identity: no metaclass __eq__)."""
+    for c in _dict_classes:
+        if c is tp:
+            return True
+    return False
 
 
 def _typedef_row(tp, is_def, sizer):
-    """(kind, row) of the type tables printed at stats level 3."""
+    """(kind, row) of the type tables printed at stats level 3.  The basic
+    and item sizes are those basicsize() and itemsize() report."""
     if is_def:
         kind = 'ignored' if _is_ignored_class(tp) else 'dynamic'
-        return kind, (tp, True, type(tp).__basicsize__, 0, None, '_class_refs', True)
-    heap = bool(tp.__flags__ & _Py_TPFLAGS_HEAPTYPE)
-    if tp in _dict_classes:
+        return kind, (tp, True, _class_basicsize(tp), 0, None, '_class_refs', True)
+    heap = bool(_flags(tp) & _Py_TPFLAGS_HEAPTYPE)
+    if _is_dict_class(tp):
         kind = 'dynamic'
     elif sizer._infer_ and _infer_dict_type(tp) and not issubclass(tp, dict):
         kind = 'inferred'
-    elif sizer._derive_ and heap and tp.__base__ is not object:
+    elif sizer._derive_ and heap and _type_base(tp) is not object:
         kind = 'derived'
     else:
         kind = 'dynamic' if heap else 'static'
     lname = None
-    for base in tp.__mro__:
-        if base in _LEN_HANDLERS:
-            lname = _LEN_HANDLERS[base]
+    for base in _type_mro(tp):
+        for t, name in _LEN_HANDLERS:
+            if base is t:
+                lname = name
+                break
+        if lname is not None:
             break
     refs_name = '_inst_refs' if heap else ('_seq_refs' if issubclass(tp, (list, tuple, set, frozenset))
                                            else ('_dict_refs' if issubclass(tp, dict) else None))
-    code_only = tp in (type(len),) or issubclass(tp, type)
-    return kind, (tp, False, tp.__basicsize__, tp.__itemsize__, lname, refs_name, code_only)
+    code_only = tp is type(len) or issubclass(tp, type)
+    return kind, (tp, False, _instance_basicsize(tp), _type_itemsize(tp), lname, refs_name,
+                  code_only)
 
 
 def _is_ignored_class(cls):
@@ -429,14 +505,16 @@ def _is_ignored_class(cls):
         mod = type.__dict__['__module__'].__get__(cls)
     except Exception:
         return False
-    return mod in ('builtins', 'types', __name__)
+    return type(mod) is str and mod in ('builtins', 'types', __name__)
 
 
 def _infer_dict_type(tp):
+    """tp (a class) has callable dict-like methods, looked up in the class
+    dicts of its MRO without asking the metaclass."""
     for attr in ('items', 'keys', 'values', '__len__', 'get', 'has_key'):
         found = False
-        for base in tp.__mro__:
-            v = base.__dict__.get(attr)
+        for base in _type_mro(tp):
+            v = _type_dict(base).get(attr)
             if v is not None:
                 found = callable(v)
                 break
@@ -530,31 +608,55 @@ def asized(*objs, **opts):
 
 def flatsize(obj, align=0, **opts):
     """The flat size of obj, aligned to align (default: unaligned)."""
-    if align and align > 1 and (align & (align - 1)) != 0:
-        raise ValueError('invalid option: flatsize(align=%r)' % (align,))
+    align = _option('flatsize', 'align', align)
+    infer = _option('flatsize', 'infer', opts.get('infer', False))
     z = _core.Sizer()
-    z.configure(align=max(int(align or 0), 0), code=True, frames=True, ignored=False,
-                infer=bool(opts.get('infer', False)), limit=0, detail=0, profile=False,
+    z.configure(align=align, code=True, frames=True, ignored=False,
+                infer=infer, limit=0, detail=0, profile=False,
                 above=0, dictlike=tuple(_dict_classes))
     return z.flat(obj)
 
 
-def _is_gc_type(tp):
-    return bool(tp.__flags__ & _Py_TPFLAGS_HAVE_GC)
+# The small functions read the real type (type(obj)) and its C slots
+# (_core.typeslots), never an attribute of the object or of its class, so
+# that no __getattr__, __getattribute__, __class__ property or metaclass
+# hook runs.  issubclass() against an exact builtin class runs no code.
+
+def _is_class(obj):
+    return issubclass(type(obj), type)
+
+
+def _flags(tp):
+    return _core.typeslots(tp)[2]
+
+
+def _instance_basicsize(tp):
+    """The basic size of an instance of tp: tp_basicsize plus the GC header
+    when tp takes part in garbage collection."""
+    basic, _, flags, _ = _core.typeslots(tp)
+    b = basic + _REFCOUNT_WORDS
+    if flags & _Py_TPFLAGS_HAVE_GC:
+        b += _GC_HEADER
+    return b
+
+
+def _class_basicsize(cls):
+    """The basic size of the class object cls: its metaclass's
+    tp_basicsize plus the GC header for heap types (static types are not
+    tracked by the collector)."""
+    b = _core.typeslots(type(cls))[0] + _REFCOUNT_WORDS
+    if _flags(cls) & _Py_TPFLAGS_HEAPTYPE:
+        b += _GC_HEADER
+    return b
 
 
 def basicsize(obj, **opts):
     """The basic size of obj: its type's __basicsize__ plus the GC header
     when the type takes part in garbage collection (for class objects: only
     heap types)."""
-    tp = type(obj)
-    b = tp.__basicsize__ + _REFCOUNT_WORDS
-    if isinstance(obj, type):
-        if obj.__flags__ & _Py_TPFLAGS_HEAPTYPE:
-            b += _GC_HEADER
-    elif _is_gc_type(tp):
-        b += _GC_HEADER
-    return b
+    if _is_class(obj):
+        return _class_basicsize(obj)
+    return _instance_basicsize(type(obj))
 
 
 _ITEM_SUBSTITUTES = ((list, 8), (tuple, 8), (slice, 8), (type(basicsize.__code__), 8),
@@ -562,15 +664,12 @@ _ITEM_SUBSTITUTES = ((list, 8), (tuple, 8), (slice, 8), (type(basicsize.__code__
                      (str, 1), (bytes, 1), (bytearray, 1))
 
 
-def itemsize(obj, **opts):
-    """The item size of obj's type, with C-level substitutes for builtin
-    variable-size containers."""
-    if isinstance(obj, type):
+def _type_itemsize(tp):
+    """The item size of instances of tp (the C-level substitute for builtin
+    variable-size containers); 0 for classes."""
+    if issubclass(tp, type):
         return 0
-    tp = type(obj)
-    if _is_array(obj):
-        return obj.itemsize
-    n = tp.__itemsize__
+    n = _core.typeslots(tp)[1]
     if n:
         return n
     for t, sub in _ITEM_SUBSTITUTES:
@@ -582,11 +681,30 @@ def itemsize(obj, **opts):
     return 0
 
 
-def _is_array(obj):
+def itemsize(obj, **opts):
+    """The item size of obj's type, with C-level substitutes for builtin
+    variable-size containers."""
     tp = type(obj)
-    mod = getattr(tp, '__module__', '')
-    return (mod == 'array' and tp.__name__ == 'array') or (
-        mod == 'numpy' and tp.__name__ in ('ndarray', 'memmap'))
+    array = _array_type(tp)
+    if array is not None:
+        return array.__dict__['itemsize'].__get__(obj)
+    return _type_itemsize(tp)
+
+
+def _array_type(tp):
+    """The class whose C getters read tp's instances if tp is exactly
+    array.array, numpy.ndarray or numpy.memmap (looked up in sys.modules,
+    never imported), else None."""
+    mods = sys.modules
+    m = mods.get('array')
+    if m is not None and tp is getattr(m, 'array', None):
+        return tp
+    np = mods.get('numpy')
+    if np is not None:
+        nd = getattr(np, 'ndarray', None)
+        if tp is nd or (tp is getattr(np, 'memmap', None) and nd is not None):
+            return nd
+    return None
 
 
 def _pow2_above(n):
@@ -604,70 +722,85 @@ def _pow2_at_least(n):
     return p
 
 
-def leng(obj, **opts):
-    """The number of allocated items of obj (an estimate for some types), or
-    None for types without a length."""
+def _plain_int(v):
+    return type(v) is int or type(v) is bool
+
+
+def _leng_len(obj):
+    """(leng(obj), len(obj) by the builtin base class or None): both read
+    through the C functions of builtin classes, never obj's own methods."""
     tp = type(obj)
-    if isinstance(obj, type):
-        return None
+    if issubclass(tp, type):
+        return None, None
     if issubclass(tp, list):
         n = list.__len__(obj)
         if n == 0:
-            return 0
-        return n + 4 if n <= 8 else n + 6 + n // 8
+            return 0, 0
+        return (n + 4 if n <= 8 else n + 6 + n // 8), n
     if issubclass(tp, dict):
         n = dict.__len__(obj)
-        return 0 if n < 6 else _pow2_above(n)
+        return (0 if n < 6 else _pow2_above(n)), n
     if issubclass(tp, (set, frozenset)):
         n = set.__len__(obj) if issubclass(tp, set) else frozenset.__len__(obj)
         if n == 0:
-            return 0
-        return 8 if n <= 8 else _pow2_at_least(2 * n - 2)
+            return 0, 0
+        return (8 if n <= 8 else _pow2_at_least(2 * n - 2)), n
     if issubclass(tp, str):
-        return str.__len__(obj) + 1
+        n = str.__len__(obj)
+        return n + 1, n
     if issubclass(tp, bytearray):
-        return bytearray.__alloc__(obj)
+        return bytearray.__alloc__(obj), bytearray.__len__(obj)
     if issubclass(tp, bytes):
-        return bytes.__len__(obj)
+        n = bytes.__len__(obj)
+        return n, n
     if issubclass(tp, tuple):
-        return tuple.__len__(obj)
+        n = tuple.__len__(obj)
+        return n, n
     if issubclass(tp, int):
         b = int.bit_length(int.__abs__(obj))
-        return (b + 29) // 30 if b else 0
-    if _is_array(obj):
-        return obj.itemsize * len(obj)
+        return ((b + 29) // 30 if b else 0), None
+    array = _array_type(tp)
+    if array is not None:
+        n = array.__len__(obj)
+        return array.__dict__['itemsize'].__get__(obj) * n, n
     if issubclass(tp, type(sys)):
-        try:
-            return len(object.__getattribute__(obj, '__dict__'))
-        except Exception:
-            return 0
+        d = type(sys).__dict__['__dict__'].__get__(obj)
+        return (dict.__len__(d) if type(d) is dict else 0), None
     code_type = type(leng.__code__)
     if issubclass(tp, code_type):
         return (obj.co_stacksize + obj.co_nlocals + len(obj.co_freevars)
-                + len(obj.co_cellvars) - 1)
+                + len(obj.co_cellvars) - 1), None
     if issubclass(tp, slice):
-        try:
-            start = obj.start or 0
-            step = obj.step or 1
-            return max((obj.stop - start + 1) // step, 0)
-        except Exception:
-            return 0
+        start, stop, step = obj.start, obj.stop, obj.step
+        start = 0 if start is None else start
+        step = 1 if step is None else step
+        if not (_plain_int(start) and _plain_int(stop) and _plain_int(step)) or not step:
+            return 0, None   # no user __sub__ / __floordiv__ is called
+        return max((stop - start + 1) // step, 0), None
     import struct
     if issubclass(tp, struct.Struct):
-        return obj.size
-    if tp.__module__ == 'builtins' and tp.__name__.endswith('iterator'):
+        return struct.Struct.__dict__['size'].__get__(obj), None
+    _, _, flags, name = _core.typeslots(tp)
+    if not flags & _Py_TPFLAGS_HEAPTYPE and '.' not in name and name.endswith('iterator'):
+        # a builtin iterator: its C __length_hint__ (no subclass can exist)
         import operator
         try:
-            return operator.length_hint(obj)
+            return operator.length_hint(obj), None
         except Exception:
-            return 0
-    return None
+            return 0, None
+    return None, None
+
+
+def leng(obj, **opts):
+    """The number of allocated items of obj (an estimate for some types), or
+    None for types without a length."""
+    return _leng_len(obj)[0]
 
 
 def refs(obj, **opts):
     """The referents the sizer follows for obj, unnamed; None when obj's kind
     has no referent rule."""
-    pairs = _referents(obj, opts)
+    pairs = _referents(obj, opts, 'refs')
     if pairs is None:
         return None
     return (o for _, o in pairs)
@@ -675,7 +808,7 @@ def refs(obj, **opts):
 
 def named_refs(obj, **opts):
     """The named referents of obj as (name, object) pairs, in visiting order."""
-    pairs = _referents(obj, opts)
+    pairs = _referents(obj, opts, 'named_refs')
     out = []
     for spec, o in pairs or ():
         if spec is None:
@@ -684,10 +817,11 @@ def named_refs(obj, **opts):
     return out
 
 
-def _referents(obj, opts):
+def _referents(obj, opts, fname):
+    infer = _option(fname, 'infer', opts.get('infer', False))
     z = _core.Sizer()
     z.configure(align=8, code=True, frames=True, ignored=False,
-                infer=bool(opts.get('infer', False)), limit=1, detail=0, profile=False,
+                infer=infer, limit=1, detail=0, profile=False,
                 above=0, dictlike=tuple(_dict_classes))
     return z.referents(obj)
 
@@ -696,9 +830,8 @@ def adict(*classes):
     """Register classes to be sized like dicts.  True if all were accepted."""
     ok = True
     for c in classes:
-        if (isinstance(c, type) and getattr(c, '__name__', None)
-                and _infer_dict_type(c)):
-            if c not in _dict_classes:
+        if (_is_class(c) and _core.static_name(c) and _infer_dict_type(c)):
+            if not _is_dict_class(c):
                 _dict_classes.append(c)
         else:
             ok = False
