@@ -34,7 +34,10 @@ _dict_classes = []
 # Share of a numpy memmap's mapped size assumed resident, in percent.
 _amapped = [1.0]
 
-_RESET_DEFAULTS = dict(above=1024, align=8, clip=80, code=False, cutoff=10,
+# The engine's defaults for align and above are the ones a fresh Sizer starts
+# with (the module-level fast path relies on that): read, not repeated.
+_RESET_DEFAULTS = dict(above=_core.DEFAULT_ABOVE, align=_core.DEFAULT_ALIGN, clip=80,
+                       code=False, cutoff=10,
                        derive=False, detail=0, frames=False, ignored=True,
                        infer=False, limit=sys.maxsize, stats=0, stream=None)
 
@@ -820,7 +823,7 @@ def named_refs(obj, **opts):
 def _referents(obj, opts, fname):
     infer = _option(fname, 'infer', opts.get('infer', False))
     z = _core.Sizer()
-    z.configure(align=8, code=True, frames=True, ignored=False,
+    z.configure(align=_core.DEFAULT_ALIGN, code=True, frames=True, ignored=False,
                 infer=infer, limit=1, detail=0, profile=False,
                 above=0, dictlike=tuple(_dict_classes))
     return z.referents(obj)
