@@ -66,6 +66,8 @@ typedef struct {
     int z_tracking, z_tree, z_busy;
     int z_solo;                  /* singly-owned objects need no record, below */
     int z_lean;                  /* nothing reads this run's counters */
+    PyObject *z_moddicts;        /* list: the dicts of the given modules while a
+                                  * z_solo run lasts, else NULL */
 } PymSizerObject;
 
 enum { ENC_SKIP = 0, ENC_LEAF = 1, ENC_PUSH = 2 };
@@ -535,6 +537,45 @@ append_node(PyObject *list, PyObject *node)
 
 /* ---- the walk ------------------------------------------------------------ */
 
+/* 1 when d is the dict of a module given to this z_solo run. */
+static int
+is_moddict(const PymSizerObject *z, const PyObject *d)
+{
+    Py_ssize_t i;
+    for (i = 0; i < PyList_GET_SIZE(z->z_moddicts); i++) {
+        if (PyList_GET_ITEM(z->z_moddicts, i) == d) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* z->z_moddicts: the dicts of the modules among objs, or NULL when there
+ * are none.  0 / -1. */
+static int
+moddicts_collect(PymSizerObject *z, PyObject *objs)
+{
+    Py_ssize_t i;
+    for (i = 0; i < PyTuple_GET_SIZE(objs); i++) {
+        PyObject *o = PyTuple_GET_ITEM(objs, i), *d;
+        if (!PyModule_Check(o)) {
+            continue;
+        }
+        d = PyModule_GetDict(o);   /* borrowed */
+        if (d == NULL) {
+            PyErr_Clear();
+            continue;
+        }
+        if (z->z_moddicts == NULL && (z->z_moddicts = PyList_New(0)) == NULL) {
+            return -1;
+        }
+        if (PyList_Append(z->z_moddicts, d) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Push a frame for o (steals the reference to o).  0 / -1. */
 static int
 push_frame(PymSizerObject *z, PyObject *o, int kind, int special, Py_ssize_t depth,
@@ -565,6 +606,13 @@ push_frame(PymSizerObject *z, PyObject *o, int kind, int special, Py_ssize_t dep
             PyErr_Clear();
             f->f_kind = PYM_K_LEAF;
         }
+    }
+    else if (kind == PYM_K_DICT && z->z_moddicts != NULL && is_moddict(z, o)) {
+        /* A given module's dict reached as an object: its items are the
+         * module's referents too, so none is reached only once (the module
+         * frame's form, see pym_cursor_next). */
+        f->f_aux = Py_NewRef(o);
+        f->f_auxobj = 1;
     }
     else if (kind == PYM_K_ARRAY) {
         PymRefArray *a = (PymRefArray *)PyMem_RawCalloc(1, sizeof(PymRefArray));
@@ -930,6 +978,14 @@ sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
      * know the object was counted. */
     z->z_solo = once && !z->z_code && !z->z_infer
                 && (z->z_dictlike == NULL || PyTuple_GET_SIZE(z->z_dictlike) == 0);
+    /* A given module's dict is walked twice when it is also reached as an
+     * object (inspect.mod_dict = globals()): its items are then no single
+     * owner's.  Those dicts are known here (deeper modules are not walked). */
+    if (z->z_solo && moddicts_collect(z, objs) < 0) {
+        Py_CLEAR(z->z_moddicts);
+        z->z_busy = 0;
+        return NULL;
+    }
     z->z_tracking = tree || (z->z_profile && z->z_above > 0);
     /* A module-level call without statistics drops the sizer unread. */
     z->z_lean = once && !z->z_profile;
@@ -1000,6 +1056,7 @@ done:
     Py_XDECREF(given);
     stack_free(z);
     types_clear(z);
+    Py_CLEAR(z->z_moddicts);
     if (once) {
         /* Objects with a single owner were not recorded: a later call must
          * not rely on the seen set. */
@@ -1326,6 +1383,7 @@ sizer_traverse(PymSizerObject *z, visitproc visit, void *arg)
     Py_VISIT(z->z_dictlike);
     Py_VISIT(z->z_profiles);
     Py_VISIT(z->z_ranks);
+    Py_VISIT(z->z_moddicts);
     return 0;
 }
 
@@ -1335,6 +1393,7 @@ sizer_tp_clear(PymSizerObject *z)
     Py_CLEAR(z->z_dictlike);
     Py_CLEAR(z->z_profiles);
     Py_CLEAR(z->z_ranks);
+    Py_CLEAR(z->z_moddicts);
     return 0;
 }
 
