@@ -119,8 +119,9 @@ NOTES = [
     "sensitive to other load on the machine, the wall-clock speed-up is the one judged).",
     "Sizes: on CPython 3.11+ Pympler 1.1 reads `obj.__dict__`, which creates the instance "
     "dicts that CPython had kept inline, and then sizes them; ours does not create them, so "
-    "W3/W5 report less for ours (same numbers once the dicts exist). W4 differs with the set "
-    "of modules each implementation imports.",
+    "W3/W5 report less for ours (same numbers once the dicts exist). W4 differs with the "
+    "modules each process imported (Pympler 1.1 imports numpy when installed) and with "
+    "what each counts: `benchmarks/explain_w4.py` compares them on one heap.",
     "B/obj: tracemalloc peak during our `asizeof()` call minus traced memory before it, divided "
     "by `Asizer().seen` of the same call, measured in a separate process from the timed ones.",
 ]

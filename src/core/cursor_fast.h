@@ -210,7 +210,17 @@ pym_cursor_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
         r = tuple_next(f->f_obj, &f->f_idx, out);
         break;
     case PYM_K_DICT:
-        r = dict_next(f->f_auxobj ? (PyObject *)f->f_aux : f->f_obj, &f->f_idx, out);
+        if (f->f_auxobj) {
+            /* A given module's dict, walked as the module's referents or
+             * reached as an object (push_frame): it is walked twice when both
+             * happen (inspect.mod_dict = globals() on 3.9/3.10), so no item
+             * may take the single-owner shortcut. */
+            r = dict_next((PyObject *)f->f_aux, &f->f_idx, out);
+            out->r_owned = 0;
+        }
+        else {
+            r = dict_next(f->f_obj, &f->f_idx, out);
+        }
         break;
     case PYM_K_SET:
         r = set_next(f->f_obj, &f->f_idx, out);

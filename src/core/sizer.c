@@ -113,6 +113,14 @@ sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
      * the rest of the run (solo_flush in walk.c). */
     z->z_solo = once && !z->z_code && !z->z_infer
                 && (z->z_dictlike == NULL || PyTuple_GET_SIZE(z->z_dictlike) == 0);
+    /* A given module's dict is walked twice when it is also reached as an
+     * object (inspect.mod_dict = globals()): its items are then no single
+     * owner's.  Those dicts are known here (deeper modules are not walked). */
+    if (z->z_solo && pym_walk_moddicts(z, objs) < 0) {
+        Py_CLEAR(z->z_moddicts);
+        z->z_busy = 0;
+        return NULL;
+    }
     z->z_tracking = tree || (z->z_profile && z->z_above > 0);
     /* A module-level call without statistics drops the sizer unread. */
     z->z_lean = once && !z->z_profile;
@@ -183,6 +191,7 @@ done:
     Py_XDECREF(given);
     pym_walk_stack_free(z);
     pym_walk_end_run(z, once);
+    Py_CLEAR(z->z_moddicts);
     types_clear(z);
     if (once) {
         /* Objects with a single owner were not recorded: a later call must
@@ -480,6 +489,7 @@ sizer_traverse(PymSizerObject *z, visitproc visit, void *arg)
     Py_VISIT(z->z_dictlike);
     Py_VISIT(z->z_profiles);
     Py_VISIT(z->z_ranks);
+    Py_VISIT(z->z_moddicts);
     return 0;
 }
 
@@ -489,6 +499,7 @@ sizer_tp_clear(PymSizerObject *z)
     Py_CLEAR(z->z_dictlike);
     Py_CLEAR(z->z_profiles);
     Py_CLEAR(z->z_ranks);
+    Py_CLEAR(z->z_moddicts);
     return 0;
 }
 

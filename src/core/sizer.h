@@ -63,6 +63,8 @@ typedef struct {
     int z_lean;                  /* nothing reads this run's counters */
     PymPtrVec z_solos;           /* objects the single-owner shortcut did not
                                     record, until a Python callback (walk.c) */
+    PyObject *z_moddicts;        /* list: the dicts of the given modules while a
+                                    z_solo run lasts, else NULL */
     PymPtrVec z_keep;            /* strong: objects received from Python calls
                                     (items() of dict-likes), kept until the run
                                     ends so that no address in z_seen is reused */
@@ -119,6 +121,9 @@ int pym_walk_frame_open(PymSizerObject *z, PymFrame *f, PyObject *o, int kind, i
 PyObject *pym_walk_name_spec(PymState *st, const PymRef *r);
 /* Free the stack, recording its memory in the peak. */
 void pym_walk_stack_free(PymSizerObject *z);
+/* z->z_moddicts: the dicts of the modules among the tuple objs (none: it
+ * stays NULL).  0 / -1. */
+int pym_walk_moddicts(PymSizerObject *z, PyObject *objs);
 /* End a run: release the objects kept alive for it.  With forget == 0 (the
  * sizer accumulates across calls), those that die now leave the seen set
  * first, so that a later object at the same address is not taken for

@@ -522,6 +522,43 @@ pym_walk_frame_open(PymSizerObject *z, PymFrame *f, PyObject *o, int kind, int s
 
 /* ---- the walk ------------------------------------------------------------ */
 
+/* 1 when d is the dict of a module given to this z_solo run. */
+static int
+is_moddict(const PymSizerObject *z, const PyObject *d)
+{
+    Py_ssize_t i;
+    for (i = 0; i < PyList_GET_SIZE(z->z_moddicts); i++) {
+        if (PyList_GET_ITEM(z->z_moddicts, i) == d) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int
+pym_walk_moddicts(PymSizerObject *z, PyObject *objs)
+{
+    Py_ssize_t i;
+    for (i = 0; i < PyTuple_GET_SIZE(objs); i++) {
+        PyObject *o = PyTuple_GET_ITEM(objs, i), *d;
+        if (!PyModule_Check(o)) {
+            continue;
+        }
+        d = PyModule_GetDict(o);   /* borrowed */
+        if (d == NULL) {
+            PyErr_Clear();
+            continue;
+        }
+        if (z->z_moddicts == NULL && (z->z_moddicts = PyList_New(0)) == NULL) {
+            return -1;
+        }
+        if (PyList_Append(z->z_moddicts, d) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Push a frame for o (steals the reference to o, and name's).  0 / -1. */
 static int
 push_frame(PymSizerObject *z, const PymCursorCtx *ctx, PyObject *o, int kind, int special,
@@ -544,6 +581,13 @@ push_frame(PymSizerObject *z, const PymCursorCtx *ctx, PyObject *o, int kind, in
         /* The branch is abandoned: counted as missed, not an error. */
         PyErr_Clear();
         z->z_missed++;
+    }
+    else if (kind == PYM_K_DICT && z->z_moddicts != NULL && is_moddict(z, o)) {
+        /* A given module's dict reached as an object: its items are the
+         * module's referents too, so none is reached only once (the module
+         * frame's form, see pym_cursor_next). */
+        f->f_aux = Py_NewRef(o);
+        f->f_auxobj = 1;
     }
     f->f_depth = (uint32_t)depth;
     if (z->z_tracking) {
