@@ -147,7 +147,9 @@ def activate_tool(tool: str, verify_as: str | None = None):
     try:
         import pympler
     except ImportError as exc:
-        hint = (" -- install this project first: pip install %s" % REPO_DIR) if tool == "ours" else ""
+        hint = ""
+        if tool == "ours":
+            hint = " -- install this project first: pip install %s" % REPO_DIR
         raise ToolMismatch("import pympler failed for %s: %s%s" % (tool, exc, hint)) from exc
     verify_tool(verify_as or tool, pympler)
     return pympler
@@ -176,13 +178,14 @@ def verify_tool(tool: str, mod) -> None:
     if tool == "pympler11":
         if not d["vendored"] or d["version"] != PYMPLER11_VERSION or d["has_core"]:
             raise ToolMismatch("refusing to run: 'import pympler' in the Pympler 1.1 process "
-                               "resolved to %(file)s (version %(version)r, C engine: %(has_core)s), "
-                               "not to the vendored Pympler 1.1" % d)
+                               "resolved to %(file)s (version %(version)r, C engine: "
+                               "%(has_core)s), not to the vendored Pympler 1.1" % d)
     elif tool == "ours":
         if d["vendored"] or not d["has_core"]:
             raise ToolMismatch("refusing to run: 'import pympler' in the 'ours' process resolved "
-                               "to %(file)s (version %(version)r, C engine: %(has_core)s), which is "
-                               "not this project's pympler (vendored: %(vendored)s)" % d)
+                               "to %(file)s (version %(version)r, C engine: %(has_core)s), "
+                               "which is not this project's pympler (vendored: %(vendored)s)"
+                               % d)
     else:
         raise ValueError("unknown tool %r" % tool)
 

@@ -162,7 +162,8 @@ def worker(spec: dict) -> dict:
 
     if spec["mode"] == "time":
         r = H.timed_call(call)
-        out.update(seconds=r["seconds"], cpu_seconds=r["cpu_seconds"], size=r["result"], rss_delta=r["rss_delta"],
+        out.update(seconds=r["seconds"], cpu_seconds=r["cpu_seconds"], size=r["result"],
+                   rss_delta=r["rss_delta"],
                    peak_rss_delta=r["peak_rss_delta"])
     elif spec["mode"] == "info":
         if spec.get("mem", True):
@@ -219,7 +220,8 @@ def run_workload(name, slots, repeat, timeout, baseline_memory):
         else:
             H.log("  %-9s info: FAILED %s" % (slot, r.get("error")))
 
-    res = {"speedup_cpu": None, "speedup_of_minimums": None, "workload": name, "description": desc, "opts": opts, "recursionlimit": reclimit,
+    res = {"speedup_cpu": None, "speedup_of_minimums": None, "workload": name,
+           "description": desc, "opts": opts, "recursionlimit": reclimit,
            "target_speedup": target, "tools": {}}
     for slot, tool in slots:
         ok = [r for r in runs[slot] if r.get("ok")]
@@ -278,7 +280,8 @@ def _pf(flag):
 def render(results, repeat, labels):
     lines = []
     hdr = ["Workload", "%s median s" % labels["pympler11"], "%s median s" % labels["ours"],
-           "speed-up", "target", "speed", "CPU-time speed-up", "B/obj visited", "<=%d B" % BYTES_PER_OBJECT_TARGET]
+           "speed-up", "target", "speed", "CPU-time speed-up", "B/obj visited",
+           "<=%d B" % BYTES_PER_OBJECT_TARGET]
     rows = []
     for r in results:
         b, o = r["tools"]["pympler11"], r["tools"]["ours"]

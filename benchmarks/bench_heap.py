@@ -90,8 +90,8 @@ def _worker_guppy(spec):
     if "pympler" in sys.modules:
         raise H.ToolMismatch("pympler imported in the guppy3 process")
     sys.path.insert(0, str(GUPPY_DIR))
-    from guppy import hpy
     import guppy
+    from guppy import hpy
     if not H._inside(guppy.__file__, GUPPY_DIR):
         raise H.ToolMismatch("guppy resolved to %s" % guppy.__file__)
     data = build(W6_RECORDS)
@@ -184,7 +184,6 @@ def render(results, repeat):
             continue
         target = TARGETS.get((wl, tool))
         ratio = _ratio(results, wl, tool, "stats")
-        last = res["last"] or {}
         rows.append([wl, TOOL_LABELS.get(tool, tool), "%.3f" % st["median"], "%.3f" % st["min"],
                      "%.3f" % st["max"], "%.3f" % cpu["median"] if cpu else "",
                      ratio, _ratio(results, wl, tool, "cpu"),

@@ -177,11 +177,11 @@ def explain(p11, modules=W4_MODULES):
             return "instance-storage", None
         return None, "%s -> %s" % (_tn(anc), _tn(obj))
 
-    for key, (obj, flat, _p, _s) in orec.items():
+    for key, (_obj, flat, _p, _s) in orec.items():
         if flat and key not in both:
             c, why = ours_category(key)
             (cats[c] if c else unexplained[why])[1] += flat
-    for i, (obj, flat) in prec.items():
+    for i, (_obj, flat) in prec.items():
         if flat and i not in both:
             c, why = p11_category(i)
             (cats[c] if c else unexplained[why])[0] += flat

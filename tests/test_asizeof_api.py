@@ -18,8 +18,21 @@ import types
 import pytest
 
 from pympler import asizeof as A
-from pympler.asizeof import (Asized, Asizer, adict, amapped, asized, asizeof, asizesof,
-                             basicsize, flatsize, itemsize, leng, named_refs, refs)
+from pympler.asizeof import (
+    Asized,
+    Asizer,
+    adict,
+    amapped,
+    asized,
+    asizeof,
+    asizesof,
+    basicsize,
+    flatsize,
+    itemsize,
+    leng,
+    named_refs,
+    refs,
+)
 
 PY = sys.version_info[:2]
 GC_HEADER = 16   # sizeof(PyGC_Head) on 64-bit CPython 3.9-3.13

@@ -296,7 +296,7 @@ def _all_types():
 
 
 def test_every_loaded_c_sizeof_borrowed_by_an_unrelated_class():
-    import collections, decimal, array  # noqa: E401,F401 -- more C types to borrow from
+    import collections  # noqa: E401,F401 -- more C types to borrow from
     donors = []
     for t in _all_types():
         try:
@@ -324,7 +324,8 @@ def test_sizeof_of_dict_subclasses_without_a_call():
         __slots__ = ('extra',)
 
     for d in (D(a=1), Slotted(zip(range(50), range(50))), collections.defaultdict(list, x=[1]),
-              collections.OrderedDict(a=1), collections.Counter('abcabc'), {}, dict.fromkeys(range(9))):
+              collections.OrderedDict(a=1), collections.Counter('abcabc'), {},
+              dict.fromkeys(range(9))):
         assert flatsize(d) == sys.getsizeof(d), type(d)
 
 

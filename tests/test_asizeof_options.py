@@ -15,8 +15,7 @@ import sys
 import pytest
 
 from pympler import asizeof as A
-from pympler.asizeof import (Asizer, asized, asizeof, asizesof, basicsize, flatsize,
-                             itemsize)
+from pympler.asizeof import Asizer, asized, asizeof, asizesof, basicsize, flatsize, itemsize
 
 OBJ = [1, 'two', {'three': 3.0}]
 

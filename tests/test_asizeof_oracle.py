@@ -33,8 +33,8 @@ import time
 
 import pytest
 
-from pympler import asizeof as A
 from pympler import _core
+from pympler import asizeof as A
 
 try:
     import oracle_asizeof as O
@@ -144,7 +144,8 @@ def _rand_leaf(rng):
         n = rng.choice((0, 1, 2, 5, 10, 40, 100))
         return {'k': 'str', 'v': ''.join(rng.choice(alphabet) for _ in range(n))}
     if k == 'bytes':
-        return {'k': 'bytes', 'v': bytes(rng.getrandbits(8) for _ in range(rng.choice((0, 1, 7, 50))))}
+        n = rng.choice((0, 1, 7, 50))
+        return {'k': 'bytes', 'v': bytes(rng.getrandbits(8) for _ in range(n))}
     if k == 'bool':
         return {'k': 'bool', 'v': rng.random() < 0.5}
     return {'k': 'none'}
@@ -581,7 +582,8 @@ def describe(spec):
         elif k == 'dict':
             txt = 'dict{%s}' % ', '.join('n%d: n%d' % tuple(p) for p in nd['kv'])
         else:
-            parts = ['%s=n%d' % (name, j) for name, j in zip(DICT_ATTRS.get(nd['cls'], []), nd['a'])]
+            names = DICT_ATTRS.get(nd['cls'], [])
+            parts = ['%s=n%d' % (name, j) for name, j in zip(names, nd['a'])]
             parts += ['%s=n%d (slot)' % (s, j) for s, j in nd['s']]
             if 'c' in nd:
                 parts.append('items=[%s]' % ', '.join('n%d' % j for j in nd['c']))

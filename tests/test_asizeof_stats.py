@@ -451,7 +451,7 @@ def pympler11(tmp_path_factory):
     return where
 
 
-def stand_in_type(module, qualname, cache={}):
+def stand_in_type(module, qualname, cache={}):  # noqa: B006 - a deliberate memo
     """A class whose repr is that of the type *module*.*qualname*."""
     key = (module, qualname)
     if key not in cache:

@@ -15,8 +15,18 @@ import weakref
 import pytest
 
 from pympler import asizeof as A
-from pympler.asizeof import (Asizer, asized, asizeof, asizesof, basicsize, flatsize,
-                             itemsize, leng, named_refs, refs)
+from pympler.asizeof import (
+    Asizer,
+    asized,
+    asizeof,
+    asizesof,
+    basicsize,
+    flatsize,
+    itemsize,
+    leng,
+    named_refs,
+    refs,
+)
 
 CALLS = []          # names of hostile hooks that ran
 

@@ -9,7 +9,6 @@ import pytest
 
 from pympler import asizeof
 
-
 BIG = 10 ** 6
 
 

@@ -297,7 +297,7 @@ def largest_lines(w, ranks, ranked, above, n, clip):  # noqa: A002
         id2x.setdefault(rank[5], ix)
     lines = ["", "%*d largest object%s (of %d over %d bytes%s)" % (
         w, n, plural(n), ranked, above, SI(above))]
-    for ix, (total, obj, tp, is_def, depth, oid, pid, leng, bang) in enumerate(shown):
+    for ix, (total, obj, tp, is_def, depth, _oid, pid, leng, bang) in enumerate(shown):
         d = (" (at %s)" % (depth,)) if depth and depth > 0 else ""
         p = (", pix %s" % (id2x.get(pid, "?"),)) if pid else ""
         lines.append("%*d bytes%s: %s: %s%s, ix %s%s%s" % (

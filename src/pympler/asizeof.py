@@ -14,9 +14,9 @@ import gc
 import os
 import sys
 
+from pympler import _asizeof_stats as _stats
 from pympler import _core
 from pympler._asized import Asized
-from pympler import _asizeof_stats as _stats
 
 __all__ = ['Asized', 'Asizer', 'adict', 'amapped', 'asized', 'asizeof',
            'asizesof', 'basicsize', 'flatsize', 'itemsize', 'leng', 'refs']
@@ -364,7 +364,8 @@ class Asizer(object):
             out.append((tp, is_def, count, total, high, obj, ln, bang))
         return out
 
-    def print_stats(self, objs=(), opts={}, sized=(), sizes=(), stats=3, **print3options):
+    def print_stats(self, objs=(), opts={}, sized=(), sizes=(), stats=3,  # noqa: B006 - spec
+                    **print3options):
         """Print the statistics of spec 2.6 if the sizer's stats level > 0."""
         stats = opts.get('stats', stats)
         s = min(0 if stats is None else _option('print_stats', 'stats', stats), self.stats)
@@ -496,8 +497,12 @@ def _typedef_row(tp, is_def, sizer):
                 break
         if lname is not None:
             break
-    refs_name = '_inst_refs' if heap else ('_seq_refs' if issubclass(tp, (list, tuple, set, frozenset))
-                                           else ('_dict_refs' if issubclass(tp, dict) else None))
+    if heap:
+        refs_name = '_inst_refs'
+    elif issubclass(tp, (list, tuple, set, frozenset)):
+        refs_name = '_seq_refs'
+    else:
+        refs_name = '_dict_refs' if issubclass(tp, dict) else None
     code_only = tp is type(len) or issubclass(tp, type)
     return kind, (tp, False, _instance_basicsize(tp), _type_itemsize(tp), lname, refs_name,
                   code_only)
