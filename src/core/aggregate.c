@@ -32,10 +32,10 @@
  * user object can make a summary fail.
  *
  * Python interface: pympler._core.heap_summarize and summary_diff (bound
- * here), used by src/pympler/summary.py; heap.c uses the labeler for the
- * fused heap summaries and the ObjectTracker snapshots.
+ * here), used by src/pympler/summary.py; heapfuncs.c uses the labeler for
+ * the fused heap summaries, snapshot.c for the ObjectTracker snapshots.
  */
-#include "pympler.h"
+#include "heap.h"
 
 #include <string.h>   /* memset */
 
@@ -170,8 +170,8 @@ label_index(PymHeapLabeler *L, PyObject *label)
     }
     Py_DECREF(py_idx);
     L->l_labels[idx] = Py_NewRef(label);
-    L->l_accs[idx].a_count = 0;
-    L->l_accs[idx].a_size = 0;
+    L->l_accs[idx].h_count = 0;
+    L->l_accs[idx].h_size = 0;
     L->l_nlabels++;
     return idx;
 }
@@ -581,8 +581,8 @@ pym_heap_labeler_add(PymHeapLabeler *L, PyObject *o, Py_ssize_t *label, Py_ssize
     if (idx < 0) {
         return -1;
     }
-    L->l_accs[idx].a_count++;
-    L->l_accs[idx].a_size += n;
+    L->l_accs[idx].h_count++;
+    L->l_accs[idx].h_size += n;
     *label = idx;
     *size = n;
     return 0;
@@ -597,8 +597,8 @@ pym_heap_labeler_rows(PymHeapLabeler *L)
         return NULL;
     }
     for (i = 0; i < L->l_nlabels; i++) {
-        PyObject *row = Py_BuildValue("[Onn]", L->l_labels[i], L->l_accs[i].a_count,
-                                      L->l_accs[i].a_size);
+        PyObject *row = Py_BuildValue("[Onn]", L->l_labels[i], L->l_accs[i].h_count,
+                                      L->l_accs[i].h_size);
         if (row == NULL) {
             Py_DECREF(rows);
             return NULL;
@@ -825,8 +825,10 @@ static PyMethodDef aggregate_functions[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* Register the aggregation functions on the module.  0 / -1. */
 int
-pym_heap_aggregate_init(PyObject *module)
+pym_aggregate_init(PyObject *module, PymState *st)
 {
+    (void)st;
     return PyModule_AddFunctions(module, aggregate_functions);
 }

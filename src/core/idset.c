@@ -26,7 +26,7 @@
  *
  * Memory comes from PyMem_Raw* so tracemalloc sees it (the benchmark
  * measures the profiler's own memory that way).  Python interface: none;
- * used by sizer.c and heap.c.
+ * used by sizer.c and the heap walk (heapwalk.c).
  */
 #include "pympler.h"
 
