@@ -307,6 +307,8 @@ def api_cases(notes):
          lambda T: lambda: T().diff(), True),
         ("tracker.ObjectTracker().get_diff()", tracker, "ObjectTracker",
          lambda T: lambda: T().get_diff(), True),
+        ("one ObjectTracker, repeated get_diff()", tracker, "ObjectTracker",
+         lambda T: (lambda ot: lambda: ot.get_diff())(T()), True),
     ]
     cases = []
     for label, module, attr, factory, heavy in table:

@@ -1,360 +1,245 @@
-/* snapshot.c -- heap snapshots for ObjectTracker (spec section 5.2).
+/* snapshot.c -- ObjectTracker's measurements (spec section 5.2).
  *
- * Snapshots keep no strong reference to the objects: per object its
- * address, type, size, label index, and a weak reference when its type
- * supports them (fresh ones are untracked: a weakref without a callback has
- * no referents, and this keeps the bookkeeping out of every later walk).
- * An object of the previous snapshot "is" a live object when address and
- * type agree and its weak reference, if any, still points to it; see
- * docs/heap.md for what this cannot tell apart.
+ * The tracker holds the objects of its last measurement: a list of strong
+ * references (`o0`).  At the next measurement the one heap walk (the
+ * tracker's list ignored) finds every live object, and also every object
+ * that is alive only because the list holds it -- the tracked ones are
+ * still in the collector's lists.  Which is which is decided as the
+ * collector decides what is garbage ("subtract internal references"),
+ * applied to the walk's result R:
  *
- * Python interface: pympler._core.heap_snapshot, heap_snapshot_objects,
- * heap_snapshot_len, used by src/pympler/tracker.py.
+ *   1. refs[x] = Py_REFCNT(x) - 1 (the walk's own reference) - the number
+ *      of times the tracker's list holds x;
+ *   2. for every y in R, each reference y -> x that tp_traverse visits
+ *      with x in R: refs[x] -= 1;
+ *   3. refs[x] > 0 means something outside R and outside the tracker's list
+ *      refers to x (a frame, a C global, an ignored object, the caller):
+ *      x is reachable, and so is everything reachable from it within R.
+ *
+ * What stays unreachable is held only by the tracker's list, directly or
+ * through other such objects (cycles among them included): those of the
+ * list are the removed objects, the others (objects created since, reached
+ * only through removed ones) are neither added nor kept.  Added = reachable
+ * objects not in the list, by identity, exact because the list keeps its
+ * objects alive.  The new list holds the reachable objects; the caller
+ * drops the old one, which releases the removed objects once the caller's
+ * result no longer holds them.
+ *
+ * No Python code runs between the walk and the end of the analysis, so
+ * reference counts cannot change meanwhile.  A C object whose tp_traverse
+ * visits a reference it does not own could make an object look unreachable:
+ * it is then reported removed and released by the tracker, while whoever
+ * owns it keeps it alive (never freed under anyone).
+ *
+ * Python interface: pympler._core.heap_track, used by
+ * src/pympler/tracker.py (ObjectTracker).
  */
 #include "heapwalk.h"
 
-/* ---- snapshots (ObjectTracker) ------------------------------------------- */
+#include <string.h>   /* memset */
 
-#define SNAPSHOT_NAME "pympler._core.HeapSnapshot"
-
+/* The analysis of one measurement over the walk's result. */
 typedef struct {
-    Py_ssize_t s_len;
-    uintptr_t *s_addr;       /* never dereferenced */
-    PyTypeObject **s_type;   /* not owned: compared only */
-    Py_ssize_t *s_size;
-    Py_ssize_t *s_label;     /* index into s_labels */
-    PyObject **s_wr;         /* strong weak references, or NULL */
-    PyObject **s_labels;     /* strong */
-    Py_ssize_t s_nlabels;
-    PymPtrMap s_index;       /* address -> entry */
-} Snapshot;
+    PymPtrMap k_index;       /* object -> position in the walk's result */
+    Py_ssize_t *k_refs;      /* per position: references from outside R */
+    char *k_reach;           /* per position: reachable from outside */
+    char *k_old;             /* per position: in the tracker's list */
+    Py_ssize_t *k_stack;     /* positions whose referents are still to mark */
+    Py_ssize_t k_sp;
+} Track;
 
 static void
-snapshot_free(Snapshot *S)
+track_clear(Track *T)
 {
-    Py_ssize_t i;
-    if (S == NULL) {
-        return;
-    }
-    if (S->s_wr != NULL) {
-        for (i = 0; i < S->s_len; i++) {
-            Py_XDECREF(S->s_wr[i]);
-        }
-    }
-    if (S->s_labels != NULL) {
-        for (i = 0; i < S->s_nlabels; i++) {
-            Py_XDECREF(S->s_labels[i]);
-        }
-    }
-    PyMem_RawFree(S->s_addr);
-    PyMem_RawFree(S->s_type);
-    PyMem_RawFree(S->s_size);
-    PyMem_RawFree(S->s_label);
-    PyMem_RawFree(S->s_wr);
-    PyMem_RawFree(S->s_labels);
-    pym_ptrmap_clear(&S->s_index);
-    PyMem_RawFree(S);
+    pym_ptrmap_clear(&T->k_index);
+    PyMem_RawFree(T->k_refs);
+    PyMem_RawFree(T->k_reach);
+    PyMem_RawFree(T->k_old);
+    PyMem_RawFree(T->k_stack);
 }
 
-static void
-snapshot_capsule_destroy(PyObject *capsule)
+/* tp_traverse callback of step 2: a reference from inside R. */
+static int
+track_subtract(PyObject *r, void *arg)
 {
-    snapshot_free((Snapshot *)PyCapsule_GetPointer(capsule, SNAPSHOT_NAME));
+    Track *T = (Track *)arg;
+    Py_ssize_t *slot = pym_ptrmap_get(&T->k_index, r);
+    if (slot != NULL) {
+        T->k_refs[*slot]--;
+    }
+    return 0;
 }
 
-static Snapshot *
-snapshot_new(Py_ssize_t n)
+/* tp_traverse callback of step 3: r is reachable. */
+static int
+track_mark(PyObject *r, void *arg)
 {
+    Track *T = (Track *)arg;
+    Py_ssize_t *slot = pym_ptrmap_get(&T->k_index, r);
+    if (slot != NULL && !T->k_reach[*slot]) {
+        T->k_reach[*slot] = 1;
+        T->k_stack[T->k_sp++] = *slot;   /* each position is pushed once */
+    }
+    return 0;
+}
+
+/* Visit the references o owns (none for objects outside the collector). */
+static int
+track_traverse(PyObject *o, visitproc visit, Track *T)
+{
+    traverseproc trav = Py_TYPE(o)->tp_traverse;
+    if (!PyObject_IS_GC(o) || trav == NULL) {
+        return 0;
+    }
+    if (trav(o, visit, T) != 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_SystemError, "tp_traverse failed during the heap walk");
+        }
+        return -1;
+    }
+    return 0;
+}
+
+/* Steps 1-3 over the walk's result; old is the tracker's list (a list or
+ * NULL).  0 / -1. */
+static int
+track_analyse(Track *T, PymWalk *w, PyObject *old)
+{
+    Py_ssize_t n = pym_walk_len(w), k;
     size_t m = (size_t)(n > 0 ? n : 1);
-    Snapshot *S = (Snapshot *)PyMem_RawCalloc(1, sizeof(Snapshot));
-    if (S == NULL) {
-        PyErr_NoMemory();
-        return NULL;
-    }
-    pym_ptrmap_init(&S->s_index);
-    S->s_addr = (uintptr_t *)PyMem_RawCalloc(m, sizeof(uintptr_t));
-    S->s_type = (PyTypeObject **)PyMem_RawCalloc(m, sizeof(PyTypeObject *));
-    S->s_size = (Py_ssize_t *)PyMem_RawCalloc(m, sizeof(Py_ssize_t));
-    S->s_label = (Py_ssize_t *)PyMem_RawCalloc(m, sizeof(Py_ssize_t));
-    S->s_wr = (PyObject **)PyMem_RawCalloc(m, sizeof(PyObject *));
-    if (S->s_addr == NULL || S->s_type == NULL || S->s_size == NULL || S->s_label == NULL
-        || S->s_wr == NULL) {
-        snapshot_free(S);
-        PyErr_NoMemory();
-        return NULL;
-    }
-    return S;
-}
 
-/* The snapshot in capsule c, or NULL with TypeError. */
-static Snapshot *
-snapshot_get(PyObject *c)
-{
-    if (!PyCapsule_IsValid(c, SNAPSHOT_NAME)) {
-        PyErr_SetString(PyExc_TypeError, "expected a heap snapshot");
-        return NULL;
-    }
-    return (Snapshot *)PyCapsule_GetPointer(c, SNAPSHOT_NAME);
-}
-
-/* Entry of S that is the live object o, or -1. */
-static Py_ssize_t
-snapshot_match(const Snapshot *S, PyObject *o)
-{
-    Py_ssize_t *slot = pym_ptrmap_get(&S->s_index, o);
-    Py_ssize_t j;
-    if (slot == NULL) {
+    T->k_refs = (Py_ssize_t *)PyMem_RawMalloc(m * sizeof(Py_ssize_t));
+    T->k_reach = (char *)PyMem_RawCalloc(m, 1);
+    T->k_old = (char *)PyMem_RawCalloc(m, 1);
+    T->k_stack = (Py_ssize_t *)PyMem_RawMalloc(m * sizeof(Py_ssize_t));
+    if (T->k_refs == NULL || T->k_reach == NULL || T->k_old == NULL || T->k_stack == NULL) {
+        PyErr_NoMemory();
         return -1;
     }
-    j = *slot;
-    if (S->s_type[j] != Py_TYPE(o)) {
-        return -1;
+    for (k = 0; k < n; k++) {
+        PyObject *o = pym_walk_item(w, k);
+        if (pym_ptrmap_setdefault(&T->k_index, o, k) < 0) {
+            return -1;
+        }
+        T->k_refs[k] = Py_REFCNT(o) - 1;   /* the walk holds one reference */
     }
-    if (S->s_wr[j] != NULL && PYM_WEAKREF_OBJECT(S->s_wr[j]) != o) {
-        return -1;   /* the recorded object died; o is a new one */
+    if (old != NULL) {
+        /* No code runs below: the borrowed items are stable. */
+        for (k = 0; k < PyList_GET_SIZE(old); k++) {
+            Py_ssize_t *slot = pym_ptrmap_get(&T->k_index, PyList_GET_ITEM(old, k));
+            if (slot != NULL) {
+                T->k_refs[*slot]--;
+                T->k_old[*slot] = 1;
+            }
+        }
     }
-    return j;
+    for (k = 0; k < n; k++) {
+        if (track_traverse(pym_walk_item(w, k), track_subtract, T) < 0) {
+            return -1;
+        }
+    }
+    for (k = 0; k < n; k++) {
+        if (T->k_refs[k] <= 0 || T->k_reach[k]) {
+            continue;
+        }
+        T->k_reach[k] = 1;
+        T->k_stack[0] = k;
+        T->k_sp = 1;
+        while (T->k_sp > 0) {
+            Py_ssize_t j = T->k_stack[--T->k_sp];
+            if (track_traverse(pym_walk_item(w, j), track_mark, T) < 0) {
+                return -1;
+            }
+        }
+    }
+    return 0;
 }
 
-/* A weak reference to o for the snapshot, or NULL when o's type has none
- * (no exception left set, except fatal ones: then -1 in *fatal). */
-static PyObject *
-snapshot_weakref(PyObject *o, int *fatal)
-{
-    PyObject *wr;
-    *fatal = 0;
-    if (Py_TYPE(o)->tp_weaklistoffset == 0) {
-        return NULL;
-    }
-    wr = PyWeakref_NewRef(o, NULL);
-    if (wr == NULL) {
-        if (PyErr_ExceptionMatches(PyExc_Exception)) {
-            PyErr_Clear();
-        }
-        else {
-            *fatal = 1;
-        }
-        return NULL;
-    }
-    if (Py_REFCNT(wr) == 1 && PyObject_GC_IsTracked(wr)) {
-        /* Ours alone and without a callback, so without referents: keep it
-         * out of every later walk. */
-        PyObject_GC_UnTrack(wr);
-    }
-    return wr;
-}
-
-PyDoc_STRVAR(heap_snapshot_doc,
-"heap_snapshot(spec, ignore=None, old=None) -> (snapshot, added, removed, removed_rows)\n\n"
-"PymWalk the heap (ignoring ignore, the old snapshot and the label spec) and\n"
-"record each object's address, type, size and label without keeping it\n"
-"alive.  With old: added = live objects not in old; removed = objects of\n"
-"old not found any more that are still alive (weak-referenceable ones);\n"
-"removed_rows = summary rows of every object of old not found any more.");
+PyDoc_STRVAR(heap_track_doc,
+"heap_track(old=None, ignore=None) -> (new, added, removed)\n\n"
+"One ObjectTracker measurement.  old: the list of the last measurement\n"
+"(its objects held alive by it) or None; ignore: a tuple of objects\n"
+"excluded and not traversed (old itself is excluded too).  new: the live\n"
+"objects, in walk order; added: those of new not in old; removed: the\n"
+"objects of old that are not live any more (nothing outside old reaches\n"
+"them) or were not found, in the order of old.  Objects reached only\n"
+"through removed ones are in none of the lists.");
 
 static PyObject *
-heap_snapshot_impl(PymState *st, PyObject *spec, PyObject *ignore, PyObject *py_old)
+heap_track_impl(PyObject *old, PyObject *ignore)
 {
     PymWalk w;
-    PymHeapLabeler L;
-    Snapshot *S = NULL, *old = NULL;
-    char *matched = NULL;
-    Py_ssize_t *cnt = NULL, *sz = NULL;
-    PyObject *added = NULL, *removed = NULL, *rows = NULL, *capsule = NULL, *res = NULL;
-    Py_ssize_t k, n, j, label, size;
-    int fatal;
+    Track T;
+    PyObject *new = NULL, *added = NULL, *removed = NULL, *res = NULL;
+    Py_ssize_t k, n, nlive = 0, i;
 
+    memset(&T, 0, sizeof(T));
+    pym_ptrmap_init(&T.k_index);
     pym_walk_init(&w, 1);
-    if (pym_heap_labeler_init(&L, st, spec) < 0 || pym_walk_ignore_labeler(&w, &L) < 0
-        || pym_walk_add_ignore(&w, ignore) < 0) {
+    if (old == Py_None) {
+        old = NULL;
+    }
+    else if (!PyList_Check(old)) {
+        PyErr_Format(PyExc_TypeError, "heap_track(): old must be a list or None, not %.100s",
+                     Py_TYPE(old)->tp_name);
         goto done;
     }
-    if (py_old != NULL && py_old != Py_None) {
-        old = snapshot_get(py_old);
-        if (old == NULL || pym_walk_ignore(&w, py_old) < 0) {
-            goto done;
-        }
-        matched = (char *)PyMem_RawCalloc((size_t)old->s_len + 1, 1);
-        if (matched == NULL) {
-            PyErr_NoMemory();
-            goto done;
-        }
-    }
-    if (pym_walk_run(&w) < 0) {
+    if ((old != NULL && pym_walk_ignore(&w, old) < 0) || pym_walk_add_ignore(&w, ignore) < 0
+        || pym_walk_run(&w) < 0 || track_analyse(&T, &w, old) < 0) {
         goto done;
     }
     n = pym_walk_len(&w);
-    S = snapshot_new(n);
+    for (k = 0; k < n; k++) {
+        nlive += T.k_reach[k];
+    }
+    new = PyList_New(nlive);
     added = PyList_New(0);
     removed = PyList_New(0);
-    rows = PyList_New(0);
-    if (S == NULL || added == NULL || removed == NULL || rows == NULL) {
+    if (new == NULL || added == NULL || removed == NULL) {
         goto done;
     }
-    for (k = 0; k < n; k++) {
-        PyObject *o = pym_walk_item(&w, k);   /* held by the walk */
-        if (pym_heap_labeler_add(&L, o, &label, &size) < 0) {
-            goto done;
+    for (k = 0, i = 0; k < n; k++) {
+        PyObject *o = pym_walk_item(&w, k);
+        if (!T.k_reach[k]) {
+            continue;
         }
-        S->s_addr[k] = (uintptr_t)o;
-        S->s_type[k] = Py_TYPE(o);
-        S->s_size[k] = size;
-        S->s_label[k] = label;
-        S->s_len = k + 1;
-        j = old != NULL ? snapshot_match(old, o) : -1;
-        if (j >= 0) {
-            matched[j] = 1;
-            S->s_wr[k] = old->s_wr[j];
-            Py_XINCREF(S->s_wr[k]);
-        }
-        else {
-            if (old != NULL && PyList_Append(added, o) < 0) {
-                goto done;
-            }
-            S->s_wr[k] = snapshot_weakref(o, &fatal);
-            if (fatal) {
-                goto done;
-            }
-        }
-        if (pym_ptrmap_setdefault(&S->s_index, o, k) < 0) {
+        PyList_SET_ITEM(new, i++, Py_NewRef(o));
+        if (old != NULL && !T.k_old[k] && PyList_Append(added, o) < 0) {
             goto done;
         }
     }
-    S->s_labels = (PyObject **)PyMem_RawCalloc((size_t)L.l_nlabels + 1, sizeof(PyObject *));
-    if (S->s_labels == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    for (k = 0; k < L.l_nlabels; k++) {
-        S->s_labels[k] = Py_NewRef(L.l_labels[k]);
-    }
-    S->s_nlabels = L.l_nlabels;
     if (old != NULL) {
-        cnt = (Py_ssize_t *)PyMem_RawCalloc((size_t)old->s_nlabels + 1, sizeof(Py_ssize_t));
-        sz = (Py_ssize_t *)PyMem_RawCalloc((size_t)old->s_nlabels + 1, sizeof(Py_ssize_t));
-        if (cnt == NULL || sz == NULL) {
-            PyErr_NoMemory();
-            goto done;
-        }
-        for (j = 0; j < old->s_len; j++) {
-            PyObject *wr = old->s_wr[j];
-            if (matched[j]) {
-                continue;
-            }
-            cnt[old->s_label[j]]++;
-            sz[old->s_label[j]] += old->s_size[j];
-            if (wr != NULL && PYM_WEAKREF_OBJECT(wr) != Py_None && Py_REFCNT(PYM_WEAKREF_OBJECT(wr)) > 0
-                && PyList_Append(removed, PYM_WEAKREF_OBJECT(wr)) < 0) {
-                goto done;
-            }
-        }
-        for (k = 0; k < old->s_nlabels; k++) {
-            PyObject *row;
-            int r;
-            if (cnt[k] == 0) {
-                continue;
-            }
-            row = Py_BuildValue("[Onn]", old->s_labels[k], cnt[k], sz[k]);
-            if (row == NULL) {
-                goto done;
-            }
-            r = PyList_Append(rows, row);
-            Py_DECREF(row);
-            if (r < 0) {
+        /* PyList_Append runs no Python code: old is stable. */
+        for (k = 0; k < PyList_GET_SIZE(old); k++) {
+            PyObject *o = PyList_GET_ITEM(old, k);
+            Py_ssize_t *slot = pym_ptrmap_get(&T.k_index, o);
+            if ((slot == NULL || !T.k_reach[*slot]) && PyList_Append(removed, o) < 0) {
                 goto done;
             }
         }
     }
-    capsule = PyCapsule_New(S, SNAPSHOT_NAME, snapshot_capsule_destroy);
-    if (capsule == NULL) {
-        goto done;
-    }
-    S = NULL;   /* owned by the capsule */
-    res = PyTuple_Pack(4, capsule, added, removed, rows);
+    res = PyTuple_Pack(3, new, added, removed);
 
 done:
-    snapshot_free(S);
-    PyMem_RawFree(matched);
-    PyMem_RawFree(cnt);
-    PyMem_RawFree(sz);
-    Py_XDECREF(capsule);
+    track_clear(&T);
+    Py_XDECREF(new);
     Py_XDECREF(added);
     Py_XDECREF(removed);
-    Py_XDECREF(rows);
-    pym_walk_clear(&w);
-    pym_heap_labeler_clear(&L);
+    pym_walk_clear(&w);   /* may run finalisers: the analysis is done */
     return res;
 }
 
 static PyObject *
-heap_snapshot(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+heap_track(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (pym_heap_check_nargs("heap_snapshot", nargs, 1, 3) < 0) {
+    if (pym_heap_check_nargs("heap_track", nargs, 0, 2) < 0) {
         return NULL;
     }
-    return heap_snapshot_impl(pym_state_from_module(module), args[0], pym_heap_arg(args, nargs, 1),
-                              pym_heap_arg(args, nargs, 2));
-}
-
-PyDoc_STRVAR(heap_snapshot_objects_doc,
-"heap_snapshot_objects(snapshot, ignore=None) -> list\n\n"
-"The objects of the snapshot that are still alive and found by a heap walk.");
-
-static PyObject *
-heap_snapshot_objects_impl(PyObject *py_snap, PyObject *ignore)
-{
-    PymWalk w;
-    Snapshot *S;
-    PyObject *res = NULL;
-    Py_ssize_t k, n;
-
-    pym_walk_init(&w, 1);
-    S = snapshot_get(py_snap);
-    if (S == NULL || pym_walk_ignore(&w, py_snap) < 0 || pym_walk_add_ignore(&w, ignore) < 0
-        || pym_walk_run(&w) < 0) {
-        goto done;
-    }
-    res = PyList_New(0);
-    if (res == NULL) {
-        goto done;
-    }
-    n = pym_walk_len(&w);
-    for (k = 0; k < n; k++) {
-        PyObject *o = pym_walk_item(&w, k);
-        if (snapshot_match(S, o) >= 0 && PyList_Append(res, o) < 0) {
-            Py_CLEAR(res);
-            goto done;
-        }
-    }
-done:
-    pym_walk_clear(&w);
-    return res;
-}
-
-static PyObject *
-heap_snapshot_objects(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    if (pym_heap_check_nargs("heap_snapshot_objects", nargs, 1, 2) < 0) {
-        return NULL;
-    }
-    return heap_snapshot_objects_impl(args[0], pym_heap_arg(args, nargs, 1));
-}
-
-PyDoc_STRVAR(heap_snapshot_len_doc,
-"heap_snapshot_len(snapshot) -> int\n\nNumber of objects recorded in the snapshot.");
-
-static PyObject *
-heap_snapshot_len(PyObject *module, PyObject *py_snap)
-{
-    Snapshot *S = snapshot_get(py_snap);
-    return S == NULL ? NULL : PyLong_FromSsize_t(S->s_len);
+    return heap_track_impl(pym_heap_arg(args, nargs, 0), pym_heap_arg(args, nargs, 1));
 }
 
 static PyMethodDef snapshot_functions[] = {
-    {"heap_snapshot", (PyCFunction)(void (*)(void))heap_snapshot, METH_FASTCALL, heap_snapshot_doc},
-    {"heap_snapshot_objects", (PyCFunction)(void (*)(void))heap_snapshot_objects, METH_FASTCALL,
-     heap_snapshot_objects_doc},
-    {"heap_snapshot_len", heap_snapshot_len, METH_O, heap_snapshot_len_doc},
+    {"heap_track", (PyCFunction)(void (*)(void))heap_track, METH_FASTCALL, heap_track_doc},
     {NULL, NULL, 0, NULL},
 };
 
