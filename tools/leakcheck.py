@@ -296,6 +296,9 @@ def api_cases(notes):
         ("muppy.get_size", muppy, "get_size",
          lambda f: lambda: swallow(f, list(SAMPLES), stream=DEVNULL), False),
         ("muppy.get_objects", muppy, "get_objects", lambda f: lambda: f(), True),
+        ("muppy.filter(Type=...)", muppy, "filter",
+         lambda f: lambda: f(list(SAMPLES), Type=(int, str, Plain), min=0), False),
+        ("muppy.ignore_object", muppy, "ignore_object", lambda f: each_sample(f), False),
         # pympler.summary
         ("summary.summarize(samples)", summary, "summarize",
          lambda f: lambda: swallow(f, list(SAMPLES)), False),

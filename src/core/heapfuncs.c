@@ -1,6 +1,7 @@
 /* heapfuncs.c -- the Python functions of muppy and summary that walk the
  * heap or go over object lists: heap_objects, heap_summary, heap_diff,
- * heap_referents, heap_size, heap_getsizeof, heap_filter (used by
+ * heap_referents, heap_size, heap_getsizeof, heap_filter,
+ * heap_ignore_object (used by
  * src/pympler/muppy.py, summary.py and tracker.py's SummaryTracker).
  */
 #include "heapwalk.h"
@@ -326,26 +327,109 @@ heap_size(PyObject *module, PyObject *objects)
     return heap_size_impl(pym_state_from_module(module), objects);
 }
 
+/* ---- type tests by the real type ----------------------------------------- */
+
+/* 1 if the class tp matches the Type argument spec as isinstance(o, spec)
+ * would for an object o of type tp, without reading any attribute of o: a
+ * plain class (metaclass type) through tp_mro; a tuple item by item; any
+ * other class or a union through its own __subclasscheck__, asked about
+ * tp.  0 / -1; an Exception from __subclasscheck__ counts as no match. */
+static int
+type_matches(PyTypeObject *tp, PyObject *spec)
+{
+    Py_ssize_t i;
+    int r;
+    if (PyType_CheckExact(spec)) {
+        return PyType_IsSubtype(tp, (PyTypeObject *)spec);
+    }
+    if (PyTuple_Check(spec)) {
+        for (i = 0; i < PyTuple_GET_SIZE(spec); i++) {
+            r = type_matches(tp, PyTuple_GET_ITEM(spec, i));   /* the tuple holds it */
+            if (r != 0) {
+                return r;
+            }
+        }
+        return 0;
+    }
+    r = PyObject_IsSubclass((PyObject *)tp, spec);
+    if (r < 0 && PyErr_ExceptionMatches(PyExc_Exception)) {
+        PyErr_Clear();
+        r = 0;
+    }
+    return r;
+}
+
+/* Check that spec is a class, a union or a (nested) tuple of them, as
+ * isinstance requires, asking object about it.  0 / -1 (TypeError naming
+ * the argument). */
+static int
+check_type_spec(const char *func, PyObject *spec)
+{
+    Py_ssize_t i;
+    if (PyType_Check(spec)) {
+        return 0;
+    }
+    if (PyTuple_Check(spec)) {
+        for (i = 0; i < PyTuple_GET_SIZE(spec); i++) {
+            if (check_type_spec(func, PyTuple_GET_ITEM(spec, i)) < 0) {
+                return -1;
+            }
+        }
+        return 0;
+    }
+    if (PyObject_IsSubclass((PyObject *)&PyBaseObject_Type, spec) < 0) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Format(PyExc_TypeError,
+                         "%s(): Type must be a class, a union or a tuple of them, not %.100s",
+                         func, Py_TYPE(spec)->tp_name);
+        }
+        return -1;
+    }
+    return 0;
+}
+
 PyDoc_STRVAR(heap_filter_doc,
 "heap_filter(objects, Type, min, max) -> list\n\n"
-"Objects that are instances of Type (unless None), with getsizeof > min\n"
-"(if min > -1) and < max (if max > -1).");
+"Objects whose real type (never their __class__) matches Type as isinstance\n"
+"would (unless Type is None), with getsizeof > min (if min > -1) and < max\n"
+"(if max > -1).");
 
 static PyObject *
 heap_filter_impl(PymState *st, PyObject *objects, PyObject *type, Py_ssize_t lo, Py_ssize_t hi)
 {
-    PyObject *list = NULL, *res = NULL;
+    PyObject *list = NULL, *res = NULL, *types = NULL;
+    PymPtrMap verdict;       /* type -> 1 match / 2 no match; the types held by `types` */
     Py_ssize_t i;
+    pym_ptrmap_init(&verdict);
+    if (type != Py_None && check_type_spec("filter", type) < 0) {
+        goto error;
+    }
     list = PySequence_List(objects);
     res = list == NULL ? NULL : PyList_New(0);
-    if (res == NULL) {
+    types = res == NULL ? NULL : PyList_New(0);
+    if (types == NULL) {
         goto error;
     }
     for (i = 0; i < PyList_GET_SIZE(list); i++) {
         PyObject *o = Py_NewRef(PyList_GET_ITEM(list, i));
         int keep = 1;
         if (type != Py_None) {
-            keep = PyObject_IsInstance(o, type);
+            /* A __subclasscheck__ may run code: the type is held by
+             * `types` from before the call, so the cache key stays valid. */
+            PyTypeObject *tp = Py_TYPE(o);
+            Py_ssize_t *slot = pym_ptrmap_get(&verdict, tp);
+            if (slot != NULL) {
+                keep = *slot == 1;
+            }
+            else if (PyList_Append(types, (PyObject *)tp) < 0) {
+                keep = -1;
+            }
+            else {
+                keep = type_matches(tp, type);
+                if (keep >= 0 && pym_ptrmap_setdefault(&verdict, tp, keep ? 1 : 2) < 0) {
+                    keep = -1;
+                }
+            }
         }
         if (keep > 0 && (lo > -1 || hi > -1)) {
             Py_ssize_t n = pym_heap_getsizeof(st, o);
@@ -359,9 +443,13 @@ heap_filter_impl(PymState *st, PyObject *objects, PyObject *type, Py_ssize_t lo,
             goto error;
         }
     }
+    pym_ptrmap_clear(&verdict);
+    Py_DECREF(types);
     Py_DECREF(list);
     return res;
 error:
+    pym_ptrmap_clear(&verdict);
+    Py_XDECREF(types);
     Py_XDECREF(list);
     Py_XDECREF(res);
     return NULL;
@@ -395,6 +483,19 @@ heap_getsizeof(PyObject *module, PyObject *obj)
     return PyLong_FromSsize_t(pym_heap_getsizeof(pym_state_from_module(module), obj));
 }
 
+PyDoc_STRVAR(heap_ignore_object_doc,
+"heap_ignore_object(obj) -> bool\n\n"
+"True for frames and dead weak proxies, from the real type and the proxy's\n"
+"referent slot (no attribute of obj is read).");
+
+static PyObject *
+heap_ignore_object(PyObject *module, PyObject *obj)
+{
+    int ignore = PyFrame_Check(obj)
+                 || (PyWeakref_CheckProxy(obj) && PYM_WEAKREF_OBJECT(obj) == Py_None);
+    return PyBool_FromLong(ignore);
+}
+
 static PyMethodDef heap_functions[] = {
     {"heap_objects", (PyCFunction)(void (*)(void))heap_objects, METH_FASTCALL, heap_objects_doc},
     {"heap_summary", (PyCFunction)(void (*)(void))heap_summary, METH_FASTCALL, heap_summary_doc},
@@ -404,6 +505,7 @@ static PyMethodDef heap_functions[] = {
     {"heap_size", heap_size, METH_O, heap_size_doc},
     {"heap_getsizeof", heap_getsizeof, METH_O, heap_getsizeof_doc},
     {"heap_filter", (PyCFunction)(void (*)(void))heap_filter, METH_FASTCALL, heap_filter_doc},
+    {"heap_ignore_object", heap_ignore_object, METH_O, heap_ignore_object_doc},
     {NULL, NULL, 0, NULL},
 };
 
