@@ -745,65 +745,65 @@ PyDoc_STRVAR(summary_diff_doc,
 static PyObject *
 summary_diff_impl(PyObject *left, PyObject *right)
 {
-    PyObject *ld = NULL, *rd = NULL, *res = NULL, *key, *row, *other;
-    Py_ssize_t pos;
+    PyObject *ld = NULL, *rd = NULL, *litems = NULL, *ritems = NULL, *res = NULL;
+    PyObject *other = NULL, *item = NULL;
+    Py_ssize_t i;
 
     ld = rows_by_label(left);
     rd = ld == NULL ? NULL : rows_by_label(right);
-    res = rd == NULL ? NULL : PyList_New(0);
+    /* Rows, cells and labels are user objects: their __getitem__, __sub__,
+     * __neg__, __hash__ and __eq__ may run any code, which can reach the
+     * tables through gc.get_objects() and empty them.  So the loops go
+     * over private lists of (label, row) pairs and every reference used
+     * across such a call is a strong one. */
+    ritems = rd == NULL ? NULL : PyDict_Items(rd);
+    litems = ritems == NULL ? NULL : PyDict_Items(ld);
+    res = litems == NULL ? NULL : PyList_New(0);
     if (res == NULL) {
         goto error;
     }
-    /* ld and rd are private, so iterating them while user code (numbers,
-     * hashes of odd labels) runs is safe. */
-    pos = 0;
-    while (PyDict_Next(rd, &pos, &key, &row)) {
-        PyObject *item;
-        Py_INCREF(key);
-        Py_INCREF(row);
-        other = PyDict_GetItemWithError(ld, key);   /* borrowed */
-        if (other == NULL && PyErr_Occurred()) {
-            Py_DECREF(key);
-            Py_DECREF(row);
+    for (i = 0; i < PyList_GET_SIZE(ritems); i++) {
+        PyObject *pair = PyList_GET_ITEM(ritems, i);   /* ritems is private */
+        PyObject *key = PyTuple_GET_ITEM(pair, 0), *row = PyTuple_GET_ITEM(pair, 1);
+        if (PyDict_GetItemRef(ld, key, &other) < 0) {
             goto error;
         }
         item = other != NULL ? diff_row(key, row, other) : Py_NewRef(row);
-        Py_DECREF(key);
-        Py_DECREF(row);
+        Py_CLEAR(other);
         if (item == NULL || PyList_Append(res, item) < 0) {
-            Py_XDECREF(item);
             goto error;
         }
-        Py_DECREF(item);
+        Py_CLEAR(item);
     }
-    pos = 0;
-    while (PyDict_Next(ld, &pos, &key, &row)) {
-        PyObject *item;
-        int in_right;
-        Py_INCREF(key);
-        Py_INCREF(row);
-        in_right = PyDict_Contains(rd, key);
-        item = in_right == 0 ? diff_row(key, NULL, row) : NULL;
-        Py_DECREF(key);
-        Py_DECREF(row);
-        if (in_right < 0 || (in_right == 0 && item == NULL)) {
+    for (i = 0; i < PyList_GET_SIZE(litems); i++) {
+        PyObject *pair = PyList_GET_ITEM(litems, i);   /* litems is private */
+        PyObject *key = PyTuple_GET_ITEM(pair, 0), *row = PyTuple_GET_ITEM(pair, 1);
+        int in_right = PyDict_Contains(rd, key);
+        if (in_right < 0) {
             goto error;
         }
-        if (item != NULL) {
-            int r = PyList_Append(res, item);
-            Py_DECREF(item);
-            if (r < 0) {
-                goto error;
-            }
+        if (in_right) {
+            continue;
         }
+        item = diff_row(key, NULL, row);
+        if (item == NULL || PyList_Append(res, item) < 0) {
+            goto error;
+        }
+        Py_CLEAR(item);
     }
     Py_DECREF(ld);
     Py_DECREF(rd);
+    Py_DECREF(litems);
+    Py_DECREF(ritems);
     return res;
 
 error:
+    Py_XDECREF(item);
+    Py_XDECREF(other);
     Py_XDECREF(ld);
     Py_XDECREF(rd);
+    Py_XDECREF(litems);
+    Py_XDECREF(ritems);
     Py_XDECREF(res);
     return NULL;
 }
