@@ -38,34 +38,71 @@
 
 #include <string.h>   /* memset */
 
+/* One object of the walk's result in the analysis table.  The table is
+ * open-addressed and interleaved (one cache line per probe): the analysis
+ * does a lookup for every reference of every live object, and the heap
+ * is large. */
+typedef struct {
+    uintptr_t e_key;         /* the object's address; 0: empty slot */
+    int32_t e_refs;          /* references from outside R (step 1-2), see TRACK_REFS_MAX */
+    uint16_t e_reach;        /* reachable from outside (step 3) */
+    uint16_t e_old;          /* in the tracker's list */
+} TrackEntry;
+
+/* Reference counts are capped here (16-byte entries): immortal objects
+ * (3.12+) count about 2**30, and no object has that many referrers in
+ * the heap, so a capped count stays > 0 after step 2 as the real one
+ * would. */
+#define TRACK_REFS_MAX ((Py_ssize_t)1 << 30)
+
 /* The analysis of one measurement over the walk's result. */
 typedef struct {
-    PymPtrMap k_index;       /* object -> position in the walk's result */
-    Py_ssize_t *k_refs;      /* per position: references from outside R */
-    char *k_reach;           /* per position: reachable from outside */
-    char *k_old;             /* per position: in the tracker's list */
-    Py_ssize_t *k_stack;     /* positions whose referents are still to mark */
+    TrackEntry *k_table;
+    size_t k_mask;           /* k_table has k_mask + 1 slots */
+    unsigned k_shift;        /* 64 - log2(k_mask + 1) */
+    Py_ssize_t *k_entry;     /* per position in R: its slot in k_table */
+    Py_ssize_t *k_stack;     /* slots whose referents are still to mark */
     Py_ssize_t k_sp;
 } Track;
 
 static void
 track_clear(Track *T)
 {
-    pym_ptrmap_clear(&T->k_index);
-    PyMem_RawFree(T->k_refs);
-    PyMem_RawFree(T->k_reach);
-    PyMem_RawFree(T->k_old);
+    PyMem_RawFree(T->k_table);
+    PyMem_RawFree(T->k_entry);
     PyMem_RawFree(T->k_stack);
+}
+
+/* First slot to probe for address a (Fibonacci hashing of a / 16: objects
+ * are 16-byte aligned). */
+static inline size_t
+track_hash(const Track *T, uintptr_t a)
+{
+    return (size_t)(((uint64_t)(a >> 4) * 0x9E3779B97F4A7C15ULL) >> T->k_shift);
+}
+
+/* The entry of o, or NULL when o is not in R. */
+static inline TrackEntry *
+track_find(const Track *T, PyObject *o)
+{
+    uintptr_t a = (uintptr_t)o;
+    size_t j = track_hash(T, a);
+    while (T->k_table[j].e_key != 0) {
+        if (T->k_table[j].e_key == a) {
+            return &T->k_table[j];
+        }
+        j = (j + 1) & T->k_mask;
+    }
+    return NULL;
 }
 
 /* tp_traverse callback of step 2: a reference from inside R. */
 static int
 track_subtract(PyObject *r, void *arg)
 {
-    Track *T = (Track *)arg;
-    Py_ssize_t *slot = pym_ptrmap_get(&T->k_index, r);
-    if (slot != NULL) {
-        T->k_refs[*slot]--;
+    TrackEntry *e = track_find((Track *)arg, r);
+    if (e != NULL) {
+        e->e_refs--;
     }
     return 0;
 }
@@ -75,10 +112,10 @@ static int
 track_mark(PyObject *r, void *arg)
 {
     Track *T = (Track *)arg;
-    Py_ssize_t *slot = pym_ptrmap_get(&T->k_index, r);
-    if (slot != NULL && !T->k_reach[*slot]) {
-        T->k_reach[*slot] = 1;
-        T->k_stack[T->k_sp++] = *slot;   /* each position is pushed once */
+    TrackEntry *e = track_find(T, r);
+    if (e != NULL && !e->e_reach) {
+        e->e_reach = 1;
+        T->k_stack[T->k_sp++] = e - T->k_table;   /* each entry is pushed once */
     }
     return 0;
 }
@@ -106,30 +143,40 @@ static int
 track_analyse(Track *T, PymWalk *w, PyObject *old)
 {
     Py_ssize_t n = pym_walk_len(w), k;
-    size_t m = (size_t)(n > 0 ? n : 1);
+    size_t size = 16, m = (size_t)(n > 0 ? n : 1);
+    unsigned bits = 4;
 
-    T->k_refs = (Py_ssize_t *)PyMem_RawMalloc(m * sizeof(Py_ssize_t));
-    T->k_reach = (char *)PyMem_RawCalloc(m, 1);
-    T->k_old = (char *)PyMem_RawCalloc(m, 1);
+    while (size < 2 * m) {
+        size <<= 1;
+        bits++;
+    }
+    T->k_mask = size - 1;
+    T->k_shift = 64 - bits;
+    T->k_table = (TrackEntry *)PyMem_RawCalloc(size, sizeof(TrackEntry));
+    T->k_entry = (Py_ssize_t *)PyMem_RawMalloc(m * sizeof(Py_ssize_t));
     T->k_stack = (Py_ssize_t *)PyMem_RawMalloc(m * sizeof(Py_ssize_t));
-    if (T->k_refs == NULL || T->k_reach == NULL || T->k_old == NULL || T->k_stack == NULL) {
+    if (T->k_table == NULL || T->k_entry == NULL || T->k_stack == NULL) {
         PyErr_NoMemory();
         return -1;
     }
     for (k = 0; k < n; k++) {
         PyObject *o = pym_walk_item(w, k);
-        if (pym_ptrmap_setdefault(&T->k_index, o, k) < 0) {
-            return -1;
+        size_t j = track_hash(T, (uintptr_t)o);
+        while (T->k_table[j].e_key != 0) {   /* the walk lists each object once */
+            j = (j + 1) & T->k_mask;
         }
-        T->k_refs[k] = Py_REFCNT(o) - 1;   /* the walk holds one reference */
+        T->k_table[j].e_key = (uintptr_t)o;
+        /* the walk holds one reference */
+        T->k_table[j].e_refs = (int32_t)Py_MIN((Py_ssize_t)Py_REFCNT(o) - 1, TRACK_REFS_MAX);
+        T->k_entry[k] = (Py_ssize_t)j;
     }
     if (old != NULL) {
         /* No code runs below: the borrowed items are stable. */
         for (k = 0; k < PyList_GET_SIZE(old); k++) {
-            Py_ssize_t *slot = pym_ptrmap_get(&T->k_index, PyList_GET_ITEM(old, k));
-            if (slot != NULL) {
-                T->k_refs[*slot]--;
-                T->k_old[*slot] = 1;
+            TrackEntry *e = track_find(T, PyList_GET_ITEM(old, k));
+            if (e != NULL) {
+                e->e_refs--;
+                e->e_old = 1;
             }
         }
     }
@@ -139,20 +186,28 @@ track_analyse(Track *T, PymWalk *w, PyObject *old)
         }
     }
     for (k = 0; k < n; k++) {
-        if (T->k_refs[k] <= 0 || T->k_reach[k]) {
+        TrackEntry *e = &T->k_table[T->k_entry[k]];
+        if (e->e_refs <= 0 || e->e_reach) {
             continue;
         }
-        T->k_reach[k] = 1;
-        T->k_stack[0] = k;
+        e->e_reach = 1;
+        T->k_stack[0] = T->k_entry[k];
         T->k_sp = 1;
         while (T->k_sp > 0) {
             Py_ssize_t j = T->k_stack[--T->k_sp];
-            if (track_traverse(pym_walk_item(w, j), track_mark, T) < 0) {
+            if (track_traverse((PyObject *)T->k_table[j].e_key, track_mark, T) < 0) {
                 return -1;
             }
         }
     }
     return 0;
+}
+
+/* 1 if object k of the walk is live (after track_analyse). */
+static inline int
+track_live(const Track *T, Py_ssize_t k)
+{
+    return T->k_table[T->k_entry[k]].e_reach != 0;
 }
 
 PyDoc_STRVAR(heap_track_doc,
@@ -174,7 +229,6 @@ heap_track_impl(PyObject *old, PyObject *ignore)
     Py_ssize_t k, n, nlive = 0, i;
 
     memset(&T, 0, sizeof(T));
-    pym_ptrmap_init(&T.k_index);
     pym_walk_init(&w, 1);
     if (old == Py_None) {
         old = NULL;
@@ -190,7 +244,7 @@ heap_track_impl(PyObject *old, PyObject *ignore)
     }
     n = pym_walk_len(&w);
     for (k = 0; k < n; k++) {
-        nlive += T.k_reach[k];
+        nlive += track_live(&T, k);
     }
     new = PyList_New(nlive);
     added = PyList_New(0);
@@ -200,11 +254,11 @@ heap_track_impl(PyObject *old, PyObject *ignore)
     }
     for (k = 0, i = 0; k < n; k++) {
         PyObject *o = pym_walk_item(&w, k);
-        if (!T.k_reach[k]) {
+        if (!track_live(&T, k)) {
             continue;
         }
         PyList_SET_ITEM(new, i++, Py_NewRef(o));
-        if (old != NULL && !T.k_old[k] && PyList_Append(added, o) < 0) {
+        if (old != NULL && !T.k_table[T.k_entry[k]].e_old && PyList_Append(added, o) < 0) {
             goto done;
         }
     }
@@ -212,8 +266,8 @@ heap_track_impl(PyObject *old, PyObject *ignore)
         /* PyList_Append runs no Python code: old is stable. */
         for (k = 0; k < PyList_GET_SIZE(old); k++) {
             PyObject *o = PyList_GET_ITEM(old, k);
-            Py_ssize_t *slot = pym_ptrmap_get(&T.k_index, o);
-            if ((slot == NULL || !T.k_reach[*slot]) && PyList_Append(removed, o) < 0) {
+            TrackEntry *e = track_find(&T, o);
+            if ((e == NULL || !e->e_reach) && PyList_Append(removed, o) < 0) {
                 goto done;
             }
         }
