@@ -199,19 +199,19 @@ heap_diff(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 }
 
 typedef struct {
-    PymIdSet r_seen;
-    PyObject *r_list;
+    PymIdSet rw_seen;
+    PyObject *rw_list;
 } RefWalk;
 
 static int
 referents_visit(PyObject *r, void *arg)
 {
     RefWalk *rw = (RefWalk *)arg;
-    int k = pym_idset_add(&rw->r_seen, r);
+    int k = pym_idset_add(&rw->rw_seen, r);
     if (k != 0) {
         return k < 0 ? -1 : 0;
     }
-    return PyList_Append(rw->r_list, r);
+    return PyList_Append(rw->rw_list, r);
 }
 
 PyDoc_STRVAR(heap_referents_doc,
@@ -224,15 +224,15 @@ heap_referents_impl(PyObject *obj, Py_ssize_t level)
 {
     RefWalk rw;
     Py_ssize_t step, start = 0, end, k;
-    pym_idset_init(&rw.r_seen);
-    rw.r_list = PyList_New(0);
-    if (rw.r_list == NULL) {
+    pym_idset_init(&rw.rw_seen);
+    rw.rw_list = PyList_New(0);
+    if (rw.rw_list == NULL) {
         return NULL;
     }
     /* Only C runs below (tp_traverse and list appends); the list holds
      * every object found. */
     for (step = 0; step < level; step++) {
-        end = PyList_GET_SIZE(rw.r_list);
+        end = PyList_GET_SIZE(rw.rw_list);
         if (step == 0) {
             if (PyObject_IS_GC(obj) && Py_TYPE(obj)->tp_traverse != NULL
                 && Py_TYPE(obj)->tp_traverse(obj, referents_visit, &rw) != 0) {
@@ -244,7 +244,7 @@ heap_referents_impl(PyObject *obj, Py_ssize_t level)
             break;
         }
         for (k = start; k < end; k++) {
-            PyObject *o = PyList_GET_ITEM(rw.r_list, k);
+            PyObject *o = PyList_GET_ITEM(rw.rw_list, k);
             if (PyObject_IS_GC(o) && Py_TYPE(o)->tp_traverse != NULL
                 && Py_TYPE(o)->tp_traverse(o, referents_visit, &rw) != 0) {
                 goto error;
@@ -252,15 +252,15 @@ heap_referents_impl(PyObject *obj, Py_ssize_t level)
         }
         start = end;
     }
-    pym_idset_clear(&rw.r_seen);
-    return rw.r_list;
+    pym_idset_clear(&rw.rw_seen);
+    return rw.rw_list;
 
 error:
     if (!PyErr_Occurred()) {
         PyErr_SetString(PyExc_SystemError, "tp_traverse failed");
     }
-    pym_idset_clear(&rw.r_seen);
-    Py_DECREF(rw.r_list);
+    pym_idset_clear(&rw.rw_seen);
+    Py_DECREF(rw.rw_list);
     return NULL;
 }
 
