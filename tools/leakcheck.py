@@ -345,6 +345,9 @@ def api_cases(notes):
         ("muppy.get_size", muppy, "get_size",
          lambda f: lambda: swallow(f, list(SAMPLES), stream=DEVNULL), False),
         ("muppy.get_objects", muppy, "get_objects", lambda f: lambda: f(), True),
+        ("muppy.filter(Type=...)", muppy, "filter",
+         lambda f: lambda: f(list(SAMPLES), Type=(int, str, Plain), min=0), False),
+        ("muppy.ignore_object", muppy, "ignore_object", lambda f: each_sample(f), False),
         # pympler.summary
         ("summary.summarize(samples)", summary, "summarize",
          lambda f: lambda: swallow(f, list(SAMPLES)), False),
@@ -356,6 +359,8 @@ def api_cases(notes):
          lambda T: lambda: T().diff(), True),
         ("tracker.ObjectTracker().get_diff()", tracker, "ObjectTracker",
          lambda T: lambda: T().get_diff(), True),
+        ("one ObjectTracker, repeated get_diff()", tracker, "ObjectTracker",
+         lambda T: (lambda ot: lambda: ot.get_diff())(T()), True),
     ]
     cases = []
     for label, module, attr, factory, heavy in table:

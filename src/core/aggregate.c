@@ -32,10 +32,10 @@
  * user object can make a summary fail.
  *
  * Python interface: pympler._core.heap_summarize and summary_diff (bound
- * here), used by src/pympler/summary.py; heap.c uses the labeler for the
- * fused heap summaries and the ObjectTracker snapshots.
+ * here), used by src/pympler/summary.py; heapfuncs.c uses the labeler for
+ * the fused heap summaries, snapshot.c for the ObjectTracker snapshots.
  */
-#include "pympler.h"
+#include "heap.h"
 
 #include <string.h>   /* memset */
 
@@ -170,8 +170,8 @@ label_index(PymHeapLabeler *L, PyObject *label)
     }
     Py_DECREF(py_idx);
     L->l_labels[idx] = Py_NewRef(label);
-    L->l_accs[idx].a_count = 0;
-    L->l_accs[idx].a_size = 0;
+    L->l_accs[idx].h_count = 0;
+    L->l_accs[idx].h_size = 0;
     L->l_nlabels++;
     return idx;
 }
@@ -581,8 +581,8 @@ pym_heap_labeler_add(PymHeapLabeler *L, PyObject *o, Py_ssize_t *label, Py_ssize
     if (idx < 0) {
         return -1;
     }
-    L->l_accs[idx].a_count++;
-    L->l_accs[idx].a_size += n;
+    L->l_accs[idx].h_count++;
+    L->l_accs[idx].h_size += n;
     *label = idx;
     *size = n;
     return 0;
@@ -597,8 +597,8 @@ pym_heap_labeler_rows(PymHeapLabeler *L)
         return NULL;
     }
     for (i = 0; i < L->l_nlabels; i++) {
-        PyObject *row = Py_BuildValue("[Onn]", L->l_labels[i], L->l_accs[i].a_count,
-                                      L->l_accs[i].a_size);
+        PyObject *row = Py_BuildValue("[Onn]", L->l_labels[i], L->l_accs[i].h_count,
+                                      L->l_accs[i].h_size);
         if (row == NULL) {
             Py_DECREF(rows);
             return NULL;
@@ -745,65 +745,65 @@ PyDoc_STRVAR(summary_diff_doc,
 static PyObject *
 summary_diff_impl(PyObject *left, PyObject *right)
 {
-    PyObject *ld = NULL, *rd = NULL, *res = NULL, *key, *row, *other;
-    Py_ssize_t pos;
+    PyObject *ld = NULL, *rd = NULL, *litems = NULL, *ritems = NULL, *res = NULL;
+    PyObject *other = NULL, *item = NULL;
+    Py_ssize_t i;
 
     ld = rows_by_label(left);
     rd = ld == NULL ? NULL : rows_by_label(right);
-    res = rd == NULL ? NULL : PyList_New(0);
+    /* Rows, cells and labels are user objects: their __getitem__, __sub__,
+     * __neg__, __hash__ and __eq__ may run any code, which can reach the
+     * tables through gc.get_objects() and empty them.  So the loops go
+     * over private lists of (label, row) pairs and every reference used
+     * across such a call is a strong one. */
+    ritems = rd == NULL ? NULL : PyDict_Items(rd);
+    litems = ritems == NULL ? NULL : PyDict_Items(ld);
+    res = litems == NULL ? NULL : PyList_New(0);
     if (res == NULL) {
         goto error;
     }
-    /* ld and rd are private, so iterating them while user code (numbers,
-     * hashes of odd labels) runs is safe. */
-    pos = 0;
-    while (PyDict_Next(rd, &pos, &key, &row)) {
-        PyObject *item;
-        Py_INCREF(key);
-        Py_INCREF(row);
-        other = PyDict_GetItemWithError(ld, key);   /* borrowed */
-        if (other == NULL && PyErr_Occurred()) {
-            Py_DECREF(key);
-            Py_DECREF(row);
+    for (i = 0; i < PyList_GET_SIZE(ritems); i++) {
+        PyObject *pair = PyList_GET_ITEM(ritems, i);   /* ritems is private */
+        PyObject *key = PyTuple_GET_ITEM(pair, 0), *row = PyTuple_GET_ITEM(pair, 1);
+        if (PyDict_GetItemRef(ld, key, &other) < 0) {
             goto error;
         }
         item = other != NULL ? diff_row(key, row, other) : Py_NewRef(row);
-        Py_DECREF(key);
-        Py_DECREF(row);
+        Py_CLEAR(other);
         if (item == NULL || PyList_Append(res, item) < 0) {
-            Py_XDECREF(item);
             goto error;
         }
-        Py_DECREF(item);
+        Py_CLEAR(item);
     }
-    pos = 0;
-    while (PyDict_Next(ld, &pos, &key, &row)) {
-        PyObject *item;
-        int in_right;
-        Py_INCREF(key);
-        Py_INCREF(row);
-        in_right = PyDict_Contains(rd, key);
-        item = in_right == 0 ? diff_row(key, NULL, row) : NULL;
-        Py_DECREF(key);
-        Py_DECREF(row);
-        if (in_right < 0 || (in_right == 0 && item == NULL)) {
+    for (i = 0; i < PyList_GET_SIZE(litems); i++) {
+        PyObject *pair = PyList_GET_ITEM(litems, i);   /* litems is private */
+        PyObject *key = PyTuple_GET_ITEM(pair, 0), *row = PyTuple_GET_ITEM(pair, 1);
+        int in_right = PyDict_Contains(rd, key);
+        if (in_right < 0) {
             goto error;
         }
-        if (item != NULL) {
-            int r = PyList_Append(res, item);
-            Py_DECREF(item);
-            if (r < 0) {
-                goto error;
-            }
+        if (in_right) {
+            continue;
         }
+        item = diff_row(key, NULL, row);
+        if (item == NULL || PyList_Append(res, item) < 0) {
+            goto error;
+        }
+        Py_CLEAR(item);
     }
     Py_DECREF(ld);
     Py_DECREF(rd);
+    Py_DECREF(litems);
+    Py_DECREF(ritems);
     return res;
 
 error:
+    Py_XDECREF(item);
+    Py_XDECREF(other);
     Py_XDECREF(ld);
     Py_XDECREF(rd);
+    Py_XDECREF(litems);
+    Py_XDECREF(ritems);
     Py_XDECREF(res);
     return NULL;
 }
@@ -825,8 +825,10 @@ static PyMethodDef aggregate_functions[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* Register the aggregation functions on the module.  0 / -1. */
 int
-pym_heap_aggregate_init(PyObject *module)
+pym_aggregate_init(PyObject *module, PymState *st)
 {
+    (void)st;
     return PyModule_AddFunctions(module, aggregate_functions);
 }

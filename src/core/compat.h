@@ -92,7 +92,7 @@ PyAPI_FUNC(Py_ssize_t) _PyDict_SizeOf(PyDictObject *);
 #endif
 
 /* 3.12: PyUnstable_GC_VisitObjects visits every tracked object without
- * building a list (the heap walk uses it; see heap.c). */
+ * building a list (the heap walk uses it; see heapwalk.c). */
 #if PY_VERSION_HEX >= 0x030C0000
 #  define PYM_HAS_GC_VISIT 1
 #endif

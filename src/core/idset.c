@@ -26,7 +26,7 @@
  *
  * Memory comes from PyMem_Raw* so tracemalloc sees it (the benchmark
  * measures the profiler's own memory that way).  Python interface: none;
- * used by the sizer (walk.c, sizer.c) and the heap walk (heap.c).
+ * used by the sizer (walk.c, sizer.c) and the heap walk (heapwalk.c).
  */
 #include "pympler.h"
 

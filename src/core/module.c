@@ -1,10 +1,11 @@
 /* module.c -- PyInit for pympler._core: module state and the exec slot.
  *
- * The only file that knows all the parts.  Each part (sizer.c, heap.c, ...)
+ * The only file that knows all the parts.  Each part (sizer.c, heapfuncs.c, ...)
  * adds its own functions and types from its pym_<part>_init(); the Python
  * interface lives in src/pympler/.  See docs/internals.md.
  */
 #include "pympler.h"
+#include "heap.h"       /* the heap parts' init functions */
 
 PymState *
 pym_state_from_module(PyObject *module)
@@ -68,7 +69,8 @@ module_exec(PyObject *module)
     if (pym_sizer_init(module, st) < 0 || pym_sizefuncs_init(module) < 0) {
         return -1;
     }
-    if (pym_heap_init(module, st) < 0) {
+    if (pym_heapfuncs_init(module, st) < 0 || pym_snapshot_init(module, st) < 0
+        || pym_aggregate_init(module, st) < 0) {
         return -1;
     }
     if (pym_objinfo_init(module, st) < 0) {

@@ -14,7 +14,6 @@ Documentation: docs/usage.md (differences: docs/heap.md) in pympler's source rep
 """
 import gc
 import sys
-import types
 from sys import getsizeof
 
 from pympler import _core, summary
@@ -25,11 +24,10 @@ __all__ = ["ignore_object", "get_objects", "get_size", "get_diff", "sort", "filt
 
 def ignore_object(obj):
     """True for frame objects and for objects whose inspection raises
-    ``ReferenceError`` (dead weak proxies)."""
-    try:
-        return isinstance(obj, types.FrameType)
-    except ReferenceError:
-        return True
+    ``ReferenceError`` (dead weak proxies).  Decided from the real type in C:
+    no attribute of ``obj`` is read (a raising ``__class__`` is never
+    called)."""
+    return _core.heap_ignore_object(obj)
 
 
 def get_objects(remove_dups=True, include_frames=False):
@@ -75,7 +73,11 @@ def get_size(objects, stream=None, file=None):
                 text = str(o)
             except Exception:
                 text = object.__repr__(o)
-            print("IGNORING: type=%s; o=%s" % (str(type(o)), text), file=summary._stream(stream, file))
+            try:
+                tname = str(type(o))
+            except Exception:  # a metaclass whose __str__ or __repr__ raises
+                tname = type.__repr__(type(o))
+            print("IGNORING: type=%s; o=%s" % (tname, text), file=summary._stream(stream, file))
     return total
 
 
@@ -94,7 +96,15 @@ def sort(objects):
 def filter(objects, Type=None, min=-1, max=-1):  # noqa: A001,A002 - public names
     """Objects that are instances of ``Type`` (if given), with ``getsizeof``
     greater than ``min`` (if ``min > -1``) and smaller than ``max`` (if
-    ``max > -1``)."""
+    ``max > -1``).
+
+    ``Type`` is what ``isinstance`` accepts (a class, a union, a tuple of
+    them); each object's real type is tested in C, so a dead weak proxy or a
+    raising ``__class__`` never makes the call fail, and an object whose
+    ``__class__`` claims another class is not taken for one (Pympler 1.1 asks
+    ``isinstance``, which reads ``__class__``).  A class with its own
+    ``__subclasscheck__`` (an ABC) is asked about the real type, once per
+    type."""
     if min > max and max > -1:
         raise ValueError("minimum must be smaller than maximum")
     return _core.heap_filter(objects, Type, min, max)

@@ -13,8 +13,8 @@ Both walk the heap in the C engine (``pympler._core``) and never raise
 because of odd user objects.  Deliberate differences from Pympler 1.1 (see
 docs/heap.md): ``SummaryTracker(ignore_self=True)`` excludes its own
 summaries (the stored ones and its baselines ``s0``/``s1``) during the heap
-walk instead of with ``gc.get_referrers``; ``ObjectTracker`` keeps no strong
-reference to the objects it tracks.
+walk instead of with ``gc.get_referrers``; ``ObjectTracker`` also reports
+the removed objects, exactly, and then releases them.
 Documentation: docs/usage.md in pympler's source repository.
 """
 import gc
@@ -95,58 +95,57 @@ class SummaryTracker(object):
 
 
 class ObjectTracker(object):
-    """Which objects are new since the last measurement.
+    """Which objects are new, and which are gone, since the last measurement.
 
-    Unlike Pympler 1.1, the tracker keeps no strong reference to the objects
-    it tracks: it records each object's address, type, size and label, and
-    a weak reference when the object supports one.  Consequences (see
-    docs/heap.md): ``o0`` is computed on access (the objects of the last
-    measurement that are still alive); ``get_diff()['-']`` holds only the
-    removed objects that are still alive (and weak-referenceable), while
-    ``format_diff()`` reports every removed object.
+    As in Pympler 1.1 (spec 5.2), the tracker holds the objects of its last
+    measurement: ``o0`` is that list, with a strong reference to each object,
+    so they stay alive until the next measurement.  At the next ``get_diff``
+    (or ``format_diff``/``print_diff``), one walk in the C engine finds the
+    live objects and, among the held ones, those that nothing outside the
+    tracker's list reaches any more (cycles among them included), the way the
+    garbage collector finds garbage.  Those are reported as removed and the
+    tracker lets go of them; the live objects become the new ``o0``.  Both
+    lists are exact, by identity: a new object at the address of a freed one
+    is new.  (Pympler 1.1 never reports removed objects: it holds them.)
+    Objects created since and reached only through removed ones are neither
+    added nor kept.  See docs/heap.md, section 4.
     """
 
     def __init__(self):
-        self._snapshot = None
-        self._snapshot = self._measure(())[0]
+        self.o0 = None
+        self.o0 = self._measure(())[0]
 
     def _measure(self, ignore):
+        """(new list, added, removed); the new list is not yet ``o0``."""
+        ignore = tuple(ignore)
         gc.collect()
-        return _core.heap_snapshot(summary._label_spec(), (self, ignore) + tuple(ignore),
-                                   self._snapshot)
+        return _core.heap_track(self.o0, (self, self.__dict__, ignore) + ignore)
 
     def _diff(self, ignore):
-        snapshot, added, removed, removed_rows = self._measure(ignore)
-        self._snapshot = snapshot
-        return added, removed, removed_rows
-
-    @property
-    def o0(self):
-        """The objects of the last measurement that are still alive (a new
-        list on every access; it walks the heap)."""
-        gc.collect()
-        return _core.heap_snapshot_objects(self._snapshot, (self,))
+        new, added, removed = self._measure(ignore)
+        self.o0 = new  # drops the old list: the removed objects go with the result
+        return added, removed
 
     def _get_objects(self, ignore=()):
         """All live objects except the tracker's own and those in ignore."""
-        gc.collect()
-        return _core.heap_objects(True, (self, self._snapshot) + tuple(ignore))
+        return self._measure(ignore)[0]
 
     def get_diff(self, ignore=()):
-        """``{'+': new objects, '-': removed objects still alive}`` since the
-        last measurement, which this one replaces.  Objects in ``ignore``
-        are left out."""
-        added, removed, _ = self._diff(ignore)
+        """``{'+': new objects, '-': removed objects}`` since the last
+        measurement, which this one replaces.  Objects in ``ignore`` are
+        left out (and counted as removed if the last measurement had
+        them)."""
+        added, removed = self._diff(ignore)
         return {"+": added, "-": removed}
 
     def format_diff(self, ignore=()):
         """``['Added objects:', <summary table of the new objects>,
         'Removed objects:', <summary table of the removed objects>]``."""
-        added, _, removed_rows = self._diff(ignore)
+        added, removed = self._diff(ignore)
         lines = ["Added objects:"]
         lines.extend(summary.format_(summary.summarize(added)))
         lines.append("Removed objects:")
-        lines.extend(summary.format_(removed_rows))
+        lines.extend(summary.format_(summary.summarize(removed)))
         return lines
 
     def print_diff(self, ignore=(), stream=None, file=None):

@@ -319,10 +319,10 @@ def test_bad_arguments_to_engine():
         _core.heap_objects(True, [1])
     with pytest.raises(TypeError):
         _core.heap_summarize([], ("not", "a", "spec"))
-    with pytest.raises(TypeError):
-        _core.heap_snapshot(summary._label_spec(), None, "not a snapshot")
-    with pytest.raises(TypeError):
-        _core.heap_snapshot_objects(object())
+    with pytest.raises(TypeError, match="old must be a list"):
+        _core.heap_track("not a list")
+    with pytest.raises(TypeError, match="ignore must be a tuple"):
+        _core.heap_track(None, [1])
 
 
 def test_c_sizeof_of_any_signature_is_called():
