@@ -4,9 +4,9 @@ import subprocess
 import sys
 import textwrap
 
+import oracle_heap as oracle
 import pytest
 
-import oracle_heap as oracle
 from pympler import _core, muppy, summary
 
 

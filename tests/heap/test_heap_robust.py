@@ -171,7 +171,8 @@ def test_get_size_ignoring(capsys):
 def test_sort_filter_with_hostiles():
     objs = [[1, 2, 3], RaisingSizeof(), "x", 10 ** 30]
     ordered = muppy.sort(objs)
-    assert sorted(_core.heap_getsizeof(o) for o in objs) == [_core.heap_getsizeof(o) for o in ordered]
+    sizes = [_core.heap_getsizeof(o) for o in ordered]
+    assert sorted(_core.heap_getsizeof(o) for o in objs) == sizes
     assert muppy.filter(objs, Type=str) == ["x"]
     big = sys.getsizeof([1, 2, 3])
     assert muppy.filter(objs, min=big - 1) == [objs[0]] or all(

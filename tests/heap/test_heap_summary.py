@@ -141,7 +141,7 @@ def test_format_layout_spec_example():
 
 def test_format_sorting_and_limit():
     rows = [["a", 3, 10], ["b", 1, 30], ["c", 2, 20], ["d", 2, 5]]
-    body = lambda lines: [l.split("|")[0].strip() for l in list(lines)[2:]]  # noqa: E731
+    body = lambda lines: [ln.split("|")[0].strip() for ln in list(lines)[2:]]  # noqa: E731
     assert body(summary.format_(rows)) == ["b", "c", "a", "d"]
     assert body(summary.format_(rows, sort="size", order="ascending")) == ["d", "a", "c", "b"]
     assert body(summary.format_(rows, sort="#")) == ["a", "c", "d", "b"]

@@ -1,8 +1,6 @@
 """pympler.tracker: SummaryTracker and ObjectTracker."""
-import gc
 import io
 import sys
-import weakref
 
 import pytest
 
@@ -168,7 +166,7 @@ def test_object_tracker_layout(monkeypatch):
     i = lines.index("Removed objects:")
     assert lines[1] == "  types |   # objects |   total size" or lines[1].split() == [
         "types", "|", "#", "objects", "|", "total", "size"]
-    added = {l.split("|")[0].strip(): int(l.split("|")[1]) for l in lines[3:i]}
+    added = {ln.split("|")[0].strip(): int(ln.split("|")[1]) for ln in lines[3:i]}
     assert added[summary._repr(objs[0])] == 5
     out = io.StringIO()
     ot.print_diff(stream=out)

@@ -176,7 +176,7 @@ def test_format_diff_layout_counts_added_and_removed():
     label = summary._repr(objs[0])
 
     def count(part):
-        return [int(l.split("|")[1]) for l in part if l.split("|")[0].strip() == label]
+        return [int(ln.split("|")[1]) for ln in part if ln.split("|")[0].strip() == label]
     assert count(lines[1:i]) == [3]
     assert count(lines[i + 1:]) == [7]
 

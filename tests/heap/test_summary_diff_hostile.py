@@ -108,7 +108,7 @@ def test_row_getitem_wipes_both_summaries():
 
 
 def test_cell_arithmetic_wipes_both_summaries():
-    for k in range(3):
+    for _ in range(3):
         left = [["a", WipingCell(1), WipingCell(10)], ["gone", WipingCell(2), WipingCell(20)]]
         right = [["a", WipingCell(4), WipingCell(40)], ["new", 1, 1]]
         WipingCell.summaries = (left, right)
