@@ -57,20 +57,20 @@ typedef struct {
 
 /* The analysis of one measurement over the walk's result. */
 typedef struct {
-    TrackEntry *tk_table;
-    size_t tk_mask;           /* tk_table has tk_mask + 1 slots */
-    unsigned tk_shift;        /* 64 - log2(tk_mask + 1) */
-    Py_ssize_t *tk_entry;     /* per position in R: its slot in tk_table */
-    Py_ssize_t *tk_stack;     /* slots whose referents are still to mark */
-    Py_ssize_t tk_sp;
+    TrackEntry *tt_table;
+    size_t tt_mask;           /* tt_table has tt_mask + 1 slots */
+    unsigned tt_shift;        /* 64 - log2(tt_mask + 1) */
+    Py_ssize_t *tt_entry;     /* per position in R: its slot in tt_table */
+    Py_ssize_t *tt_stack;     /* slots whose referents are still to mark */
+    Py_ssize_t tt_sp;
 } Track;
 
 static void
 track_clear(Track *T)
 {
-    PyMem_RawFree(T->tk_table);
-    PyMem_RawFree(T->tk_entry);
-    PyMem_RawFree(T->tk_stack);
+    PyMem_RawFree(T->tt_table);
+    PyMem_RawFree(T->tt_entry);
+    PyMem_RawFree(T->tt_stack);
 }
 
 /* First slot to probe for address a (Fibonacci hashing of a / 16: objects
@@ -78,7 +78,7 @@ track_clear(Track *T)
 static inline size_t
 track_hash(const Track *T, uintptr_t a)
 {
-    return (size_t)(((uint64_t)(a >> 4) * 0x9E3779B97F4A7C15ULL) >> T->tk_shift);
+    return (size_t)(((uint64_t)(a >> 4) * 0x9E3779B97F4A7C15ULL) >> T->tt_shift);
 }
 
 /* The entry of o, or NULL when o is not in R. */
@@ -87,11 +87,11 @@ track_find(const Track *T, PyObject *o)
 {
     uintptr_t a = (uintptr_t)o;
     size_t j = track_hash(T, a);
-    while (T->tk_table[j].e_key != 0) {
-        if (T->tk_table[j].e_key == a) {
-            return &T->tk_table[j];
+    while (T->tt_table[j].e_key != 0) {
+        if (T->tt_table[j].e_key == a) {
+            return &T->tt_table[j];
         }
-        j = (j + 1) & T->tk_mask;
+        j = (j + 1) & T->tt_mask;
     }
     return NULL;
 }
@@ -115,7 +115,7 @@ track_mark(PyObject *r, void *arg)
     TrackEntry *e = track_find(T, r);
     if (e != NULL && !e->e_reach) {
         e->e_reach = 1;
-        T->tk_stack[T->tk_sp++] = e - T->tk_table;   /* each entry is pushed once */
+        T->tt_stack[T->tt_sp++] = e - T->tt_table;   /* each entry is pushed once */
     }
     return 0;
 }
@@ -150,25 +150,25 @@ track_analyse(Track *T, PymWalk *w, PyObject *old)
         size <<= 1;
         bits++;
     }
-    T->tk_mask = size - 1;
-    T->tk_shift = 64 - bits;
-    T->tk_table = (TrackEntry *)PyMem_RawCalloc(size, sizeof(TrackEntry));
-    T->tk_entry = (Py_ssize_t *)PyMem_RawMalloc(m * sizeof(Py_ssize_t));
-    T->tk_stack = (Py_ssize_t *)PyMem_RawMalloc(m * sizeof(Py_ssize_t));
-    if (T->tk_table == NULL || T->tk_entry == NULL || T->tk_stack == NULL) {
+    T->tt_mask = size - 1;
+    T->tt_shift = 64 - bits;
+    T->tt_table = (TrackEntry *)PyMem_RawCalloc(size, sizeof(TrackEntry));
+    T->tt_entry = (Py_ssize_t *)PyMem_RawMalloc(m * sizeof(Py_ssize_t));
+    T->tt_stack = (Py_ssize_t *)PyMem_RawMalloc(m * sizeof(Py_ssize_t));
+    if (T->tt_table == NULL || T->tt_entry == NULL || T->tt_stack == NULL) {
         PyErr_NoMemory();
         return -1;
     }
     for (k = 0; k < n; k++) {
         PyObject *o = pym_walk_item(w, k);
         size_t j = track_hash(T, (uintptr_t)o);
-        while (T->tk_table[j].e_key != 0) {   /* the walk lists each object once */
-            j = (j + 1) & T->tk_mask;
+        while (T->tt_table[j].e_key != 0) {   /* the walk lists each object once */
+            j = (j + 1) & T->tt_mask;
         }
-        T->tk_table[j].e_key = (uintptr_t)o;
+        T->tt_table[j].e_key = (uintptr_t)o;
         /* the walk holds one reference */
-        T->tk_table[j].e_refs = (int32_t)Py_MIN((Py_ssize_t)Py_REFCNT(o) - 1, TRACK_REFS_MAX);
-        T->tk_entry[k] = (Py_ssize_t)j;
+        T->tt_table[j].e_refs = (int32_t)Py_MIN((Py_ssize_t)Py_REFCNT(o) - 1, TRACK_REFS_MAX);
+        T->tt_entry[k] = (Py_ssize_t)j;
     }
     if (old != NULL) {
         /* No code runs below: the borrowed items are stable. */
@@ -186,16 +186,16 @@ track_analyse(Track *T, PymWalk *w, PyObject *old)
         }
     }
     for (k = 0; k < n; k++) {
-        TrackEntry *e = &T->tk_table[T->tk_entry[k]];
+        TrackEntry *e = &T->tt_table[T->tt_entry[k]];
         if (e->e_refs <= 0 || e->e_reach) {
             continue;
         }
         e->e_reach = 1;
-        T->tk_stack[0] = T->tk_entry[k];
-        T->tk_sp = 1;
-        while (T->tk_sp > 0) {
-            Py_ssize_t j = T->tk_stack[--T->tk_sp];
-            if (track_traverse((PyObject *)T->tk_table[j].e_key, track_mark, T) < 0) {
+        T->tt_stack[0] = T->tt_entry[k];
+        T->tt_sp = 1;
+        while (T->tt_sp > 0) {
+            Py_ssize_t j = T->tt_stack[--T->tt_sp];
+            if (track_traverse((PyObject *)T->tt_table[j].e_key, track_mark, T) < 0) {
                 return -1;
             }
         }
@@ -207,7 +207,7 @@ track_analyse(Track *T, PymWalk *w, PyObject *old)
 static inline int
 track_live(const Track *T, Py_ssize_t k)
 {
-    return T->tk_table[T->tk_entry[k]].e_reach != 0;
+    return T->tt_table[T->tt_entry[k]].e_reach != 0;
 }
 
 PyDoc_STRVAR(heap_track_doc,
@@ -258,7 +258,7 @@ heap_track_impl(PyObject *old, PyObject *ignore)
             continue;
         }
         PyList_SET_ITEM(new, i++, Py_NewRef(o));
-        if (old != NULL && !T.tk_table[T.tk_entry[k]].e_old && PyList_Append(added, o) < 0) {
+        if (old != NULL && !T.tt_table[T.tt_entry[k]].e_old && PyList_Append(added, o) < 0) {
             goto done;
         }
     }
