@@ -100,6 +100,16 @@ PyAPI_FUNC(PyObject *) _PyType_Lookup(PyTypeObject *, PyObject *);
 
 /* 3.13: PyObject_GC_IsTracked is public since 3.9, fine everywhere. */
 
+/* 3.12: the dict of a static builtin type lives in the interpreter state and
+ * tp_dict is NULL; PyType_GetDict (3.12+) returns it.  PYM_TYPE_DICT(tp) is
+ * a new reference to the type's real dict, or NULL (no exception) when it
+ * has none.  Never runs Python code. */
+#if PY_VERSION_HEX >= 0x030C0000
+#  define PYM_TYPE_DICT(tp) PyType_GetDict(tp)
+#else
+#  define PYM_TYPE_DICT(tp) Py_XNewRef((tp)->tp_dict)
+#endif
+
 /* ---- mirrored internal layouts (read only) ---------------------------- */
 
 #ifdef PYM_HAS_MANAGED_DICT

@@ -393,24 +393,25 @@ pym_typeinfo_sizeof_how(PymState *st, PymTypeInfo *t)
 int
 pym_type_is_ignored(PymState *st, PyTypeObject *o)
 {
-    PyObject *mod;
+    PyObject *dict, *mod;
     int res = 0;
     if (!(o->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
         /* Static types: the module is the tp_name prefix, builtins if none. */
         return strchr(o->tp_name, '.') == NULL;
     }
-    if (o->tp_dict == NULL) {
+    dict = PYM_TYPE_DICT(o);
+    if (dict == NULL) {
         return 0;
     }
-    mod = PyDict_GetItemWithError(o->tp_dict, st->str_module);   /* borrowed */
+    mod = PyDict_GetItemWithError(dict, st->str_module);   /* borrowed from dict */
     if (mod == NULL) {
         PyErr_Clear();
-        return 0;
     }
-    if (PyUnicode_Check(mod)) {
+    else if (PyUnicode_Check(mod)) {
         res = PyUnicode_CompareWithASCIIString(mod, "builtins") == 0
               || PyUnicode_CompareWithASCIIString(mod, "types") == 0
               || PyUnicode_CompareWithASCIIString(mod, "pympler.asizeof") == 0;
     }
+    Py_DECREF(dict);
     return res;
 }
