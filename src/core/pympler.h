@@ -180,6 +180,12 @@ pym_leaf_size(PyObject *o)
 /* The basic size of the model: __basicsize__ plus the header getsizeof
  * would add. */
 Py_ssize_t pym_sizing_basic(PyObject *o);
+/* The flat size of o, whose sys.getsizeof value is n, rounded up to align:
+ * n plus the 3.13 inline attribute values (sys.getsizeof leaves them out);
+ * a split-table instance dict (3.11+) counts its values array at its
+ * allocated size, aligned apart, and not at all when the array is embedded
+ * in the instance (3.13), which counts it. */
+Py_ssize_t pym_sizing_flat(PyObject *o, Py_ssize_t n, Py_ssize_t align);
 
 /* ---- sizer.c: the deep sizer (Sizer type) ----------------------------- */
 

@@ -401,8 +401,7 @@ encounter_typed(PymSizerObject *z, PyObject *o, Py_ssize_t depth, PymTypeInfo *t
         z->z_missed++;
         n = pym_sizing_basic(o);
     }
-    n += pym_inline_values_size(o);
-    n = align_up(n, z->z_align);
+    n = pym_sizing_flat(o, n, z->z_align);
     *flat = n;
     *tinfo = t;
     if (z->z_profile && profile_update(z, o, n) < 0) {
@@ -1145,8 +1144,7 @@ sizer_flat(PymSizerObject *z, PyObject *o)
     if (n < 0) {
         n = pym_sizing_basic(o);
     }
-    n += pym_inline_values_size(o);
-    return PyLong_FromSsize_t(align_up(n, z->z_align));
+    return PyLong_FromSsize_t(pym_sizing_flat(o, n, z->z_align));
 }
 
 PyDoc_STRVAR(sizer_referents_doc,
