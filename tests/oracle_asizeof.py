@@ -230,8 +230,8 @@ def mangle(cls, name):
 
 def slot_values(obj):
     """(name, value) of every set __slots__ attribute declared in the MRO:
-    classes in MRO order, each class's slots in member order (CPython sorts
-    the mangled names)."""
+    classes in MRO order, each class's slots in declaration order (as
+    Pympler 1.1; CPython's members are sorted by mangled name)."""
     out = []
     for klass in type(obj).__mro__:
         slots = klass.__dict__.get('__slots__')
@@ -239,7 +239,7 @@ def slot_values(obj):
             continue
         if isinstance(slots, str):
             slots = (slots,)
-        names = sorted(mangle(klass, s) for s in slots if s not in ('__dict__', '__weakref__'))
+        names = [mangle(klass, s) for s in slots if s not in ('__dict__', '__weakref__')]
         for name in names:
             descr = klass.__dict__[name]
             try:
