@@ -14,6 +14,7 @@
  */
 #include "pympler.h"
 #include "cursor_fast.h"
+#include "npy.h"
 
 /* Un-materialised attribute values: (slot << 1 | half), key then value. */
 static int
@@ -44,6 +45,35 @@ values_next(PyObject *o, Py_ssize_t *idx, PymRef *out)
         }
         *idx = (i + 1) << 1;
         return child(out, v, key != NULL ? PYM_NAME_VALUE : PYM_NAME_NONE, NULL, key);
+    }
+    return PYM_NEXT_END;
+}
+
+/* A numpy array: position 0 is its base (the array or buffer a view
+ * shares data with), position k > 0 item k - 1 of an object array that
+ * holds its items (npy.h).  Items are owned by the array only when it owns
+ * its data. */
+static int
+ndarray_next(PyObject *o, Py_ssize_t *idx, PymRef *out)
+{
+    PyObject *item;
+    if (*idx == 0) {
+        PyObject *base = ((PymNpyArray *)o)->na_base;
+        *idx = 1;
+        if (base != NULL) {
+            return child(out, base, PYM_NAME_CSTR, "base", NULL);
+        }
+    }
+    if (!pym_npy_holds_items(o)) {
+        return PYM_NEXT_END;
+    }
+    while (pym_npy_object_item(o, *idx - 1, &item)) {
+        (*idx)++;
+        if (item != NULL) {
+            child(out, item, PYM_NAME_NONE, NULL, NULL);
+            out->r_owned = (((PymNpyArray *)o)->na_flags & PYM_NPY_ARRAY_OWNDATA) != 0;
+            return PYM_NEXT_CHILD;
+        }
     }
     return PYM_NEXT_END;
 }
@@ -124,6 +154,9 @@ instance_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
             break;
         case PYM_K_SET:
             r = PyAnySet_Check(o) ? set_next(o, &f->f_idx, out) : PYM_NEXT_END;
+            break;
+        case PYM_K_NDARRAY:
+            r = ndarray_next(o, &f->f_idx, out);
             break;
         case PYM_K_ARRAY:
             if (f->f_aux == NULL) {
@@ -234,6 +267,8 @@ pym_cursor_next_other(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
         return instance_next(ctx, f, out);
     case PYM_K_VALUES:
         return values_next(f->f_obj, &f->f_idx, out);
+    case PYM_K_NDARRAY:
+        return ndarray_next(f->f_obj, &f->f_idx, out);
     default:
         return PYM_NEXT_END;
     }

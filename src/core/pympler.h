@@ -186,6 +186,11 @@ Py_ssize_t pym_sizing_basic(PyObject *o);
  * allocated size, aligned apart, and not at all when the array is embedded
  * in the instance (3.13), which counts it. */
 Py_ssize_t pym_sizing_flat(PyObject *o, Py_ssize_t n, Py_ssize_t align);
+/* Bytes of the data of numpy array o mapped from a file (its base is an
+ * mmap.mmap: np.memmap) assumed resident: percent % of its size, rounded up
+ * to whole pages (Pympler 1.1's amapped rule); 0 for other arrays.  Calls
+ * numpy's own nbytes getter; never fails. */
+Py_ssize_t pym_sizing_npy_mapped(PyObject *o, double percent);
 
 /* ---- sizer.c: the deep sizer (Sizer type) ----------------------------- */
 
@@ -234,7 +239,8 @@ enum {
     PYM_K_INSTANCE,      /* __dict__, __class__, slots, then base items */
     PYM_K_VALUES,        /* un-materialised instance attribute values */
     PYM_K_ARRAY,         /* referents collected up front into a PymRefArray */
-    PYM_K_MODULE         /* a module: its dict items when given directly */
+    PYM_K_MODULE,        /* a module: its dict items when given directly */
+    PYM_K_NDARRAY        /* numpy array: base, then the items of an object array */
 };
 
 /* How PYM_K_ARRAY referents are collected (t_special). */
@@ -251,6 +257,7 @@ enum {
 #define PYM_T_IGNORED     0x02   /* contributes 0 unless ignored=False */
 #define PYM_T_FRAME       0x04   /* frame: ignored unless frames=True */
 #define PYM_T_TYPEOBJ     0x08   /* instances are classes: check per object */
+#define PYM_T_NUMPY       0x10   /* a numpy array type (npy.h) */
 
 typedef struct {
     PyTypeObject *t_type;        /* strong */

@@ -9,6 +9,7 @@
  * code.  Rules: docs/sizing.md; Python interface: none (sizer.c).
  */
 #include "pympler.h"
+#include "npy.h"
 
 #include <string.h>   /* strchr, strcmp */
 
@@ -316,6 +317,9 @@ base_kind(PymState *st, PyTypeObject *tp)
     if (b == NULL || b == &PyBaseObject_Type) {
         return PYM_K_LEAF;
     }
+    if (pym_npy_array_type(b) != NULL) {
+        return PYM_K_NDARRAY;   /* np.memmap, np.matrix, masked arrays, ... */
+    }
     k = container_kind(b);
     if (k >= 0) {
         return k;
@@ -379,9 +383,17 @@ classify(PymState *st, PyTypeObject *tp, int infer, PyObject *dictlike, PymTypeI
         }
         t->t_kind = PYM_K_INSTANCE;
         t->t_base_kind = base_kind(st, tp);
+        if (t->t_base_kind == PYM_K_NDARRAY) {
+            t->t_flags |= PYM_T_NUMPY;
+        }
         return collect_slots(st, tp, t);
     }
     /* C types from here on. */
+    if (pym_npy_array_type(tp) != NULL) {
+        t->t_kind = PYM_K_NDARRAY;
+        t->t_flags = PYM_T_NUMPY;
+        return 0;
+    }
     if (is_structseq(tp)) {
         t->t_kind = PYM_K_ARRAY;
         t->t_special = PYM_S_STRUCTSEQ;
