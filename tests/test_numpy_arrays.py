@@ -73,11 +73,27 @@ def test_object_array_items_are_unnamed_children_in_asized():
     assert A.refs(o) is not None and len(list(A.refs(o))) == 3
 
 
-def test_structured_array_with_object_field_is_flat():
-    # documented: the objects in structured dtypes are not followed
-    s = np.zeros(3, dtype=[('x', 'f8'), ('o', 'O')])
-    s['o'] = [['big'] * 1000] * 3
-    assert A.asizeof(s) == A.flatsize(s, align=8)
+def test_structured_array_follows_its_object_fields():
+    big = ['big'] * 1000
+    s = np.zeros(3, dtype=[('x', 'f8'), ('o', 'O'), ('p', 'O')])
+    s['o'] = [big, big, big]
+    s['p'] = ['a' * 100, 'b' * 200, 'c' * 300]
+    assert A.asizeof(s) == A.flatsize(s, align=8) + A.asizeof(big, *s['p'])
+    assert len(list(A.refs(s))) == 6
+    # a field named twice (by name and by title) is followed once per element
+    t = np.zeros(2, dtype=[(('title', 'o'), 'O'), ('x', 'i4')])
+    t['o'] = [big, 'q' * 50]
+    assert len(list(A.refs(t))) == 2
+    # a view reaches them through its base
+    v = s[1:]
+    assert A.asizeof(v) == A.flatsize(v, align=8) + A.asizeof(s)
+    # structured arrays without objects, and (documented) objects nested in
+    # a sub-structure, add nothing
+    plain = np.zeros(100, dtype=[('a', 'i4'), ('b', 'f8')])
+    assert A.asizeof(plain) == A.flatsize(plain, align=8)
+    nested = np.zeros(2, dtype=[('in', [('o', 'O')])])
+    nested['in']['o'] = [big, big]
+    assert A.asizeof(nested) == A.flatsize(nested, align=8)
 
 
 def test_memmap_counts_amapped_share(tmp_path):

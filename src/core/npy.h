@@ -55,32 +55,50 @@ pym_npy_array_type(PyTypeObject *tp)
     return NULL;
 }
 
-/* The element at flat index k (C order) of object array o, borrowed, or
- * NULL (empty slot).  Returns 0 past the end or when o is not (or no
- * longer) an object array, else 1.  Re-reads the array every call. */
-static inline int
-pym_npy_object_item(PyObject *o, Py_ssize_t k, PyObject **item)
+#define PYM_NPY_VOID 20                /* NPY_VOID: structured dtypes */
+
+/* Address of element k (flat index, C order) of array o, or NULL past the
+ * end.  Re-reads the array's shape every call. */
+static inline char *
+pym_npy_element(PyObject *o, Py_ssize_t k)
 {
     PymNpyArray *a = (PymNpyArray *)o;
-    PymNpyDescr *d = (PymNpyDescr *)a->na_descr;
     Py_ssize_t off = 0;
     int i;
-    if (d == NULL || d->nd_type_num != PYM_NPY_OBJECT || a->na_data == NULL || k < 0) {
-        return 0;
+    if (a->na_data == NULL || k < 0) {
+        return NULL;
     }
     for (i = a->na_nd - 1; i >= 0; i--) {
         Py_ssize_t n = a->na_dimensions[i];
         if (n <= 0) {
-            return 0;
+            return NULL;
         }
         off += (k % n) * a->na_strides[i];
         k /= n;
     }
-    if (k > 0) {
-        return 0;   /* past the last element */
+    return k > 0 ? NULL : a->na_data + off;
+}
+
+/* The dtype type_num of array o. */
+static inline int
+pym_npy_type_num(PyObject *o)
+{
+    PymNpyDescr *d = (PymNpyDescr *)((PymNpyArray *)o)->na_descr;
+    return d == NULL ? -1 : d->nd_type_num;
+}
+
+/* 1 if o is a numpy dtype (an instance of a type deriving from the static
+ * numpy.dtype). */
+static inline int
+pym_npy_is_descr(PyObject *o)
+{
+    PyTypeObject *tp;
+    for (tp = Py_TYPE(o); tp != NULL; tp = tp->tp_base) {
+        if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && strcmp(tp->tp_name, "numpy.dtype") == 0) {
+            return 1;
+        }
     }
-    *item = *(PyObject **)(a->na_data + off);
-    return 1;
+    return 0;
 }
 
 /* 1 if array o holds its elements itself (they are followed from it):
