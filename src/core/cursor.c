@@ -172,7 +172,7 @@ ndarray_next(PyObject *o, Py_ssize_t *idx, void **aux, uint8_t *auxobj, PymRef *
             fo = (Py_ssize_t)offs[1 + k % nf];
         }
         (*idx)++;
-        item = *(PyObject **)(e + fo);
+        memcpy(&item, e + fo, sizeof(item));   /* packed dtypes: maybe unaligned */
         if (item != NULL) {
             child(out, item, PYM_NAME_NONE, NULL, NULL);
             out->r_owned = (((PymNpyArray *)o)->na_flags & PYM_NPY_ARRAY_OWNDATA) != 0;

@@ -14,7 +14,7 @@
 
 #include "pympler.h"
 
-#include <string.h>   /* strcmp */
+#include <string.h>   /* strcmp, memcpy */
 
 /* numpy/ndarraytypes.h, PyArrayObject_fields (prefix). */
 typedef struct {
