@@ -149,3 +149,17 @@ def test_sizing_does_not_import_numpy():
             'assert "numpy" not in sys.modules, "numpy imported"')
     done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_module_call_equals_recording_sizer():
+    """The single-owner shortcut of module-level calls counts an object
+    array's items like a recording Asizer (views share the items without
+    owning references to them)."""
+    o = np.empty(100, dtype=object)
+    o[:] = [[i] for i in range(100)]
+    s = np.zeros(50, dtype=[('x', 'f8'), ('o', 'O')])
+    s['o'] = [[i] for i in range(50)]
+    for objs in [(o,), (o, o[::2]), (o[::2], o), (o.T,), (s,), (s[::3], s),
+                 ([o, o[1:]],), (o[1:], o[:1])]:
+        assert A.asizeof(*objs) == A.Asizer().asizeof(*objs)
+        assert A.asizesof(*objs) == A.Asizer().asizesof(*objs)
