@@ -55,7 +55,7 @@ values_next(PyObject *o, Py_ssize_t *idx, PymRef *out)
  * dtype's fields through numpy's own getter (a C function of the dtype's
  * type).  Nested structures and sub-arrays of objects are not looked
  * into. */
-static PyObject *
+static PYM_NOINLINE PyObject *
 npy_object_fields(PyObject *o)
 {
     PyObject *descr = ((PymNpyArray *)o)->na_descr;
@@ -127,7 +127,7 @@ done:
  * structured array the object fields in *aux (npy_object_fields, made on
  * first use and owned by the frame).  Items are owned by the array only
  * when it owns its data. */
-static int
+static PYM_NOINLINE int
 ndarray_next(PyObject *o, Py_ssize_t *idx, void **aux, uint8_t *auxobj, PymRef *out)
 {
     int tn;
@@ -200,6 +200,12 @@ instance_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
     switch (f->f_phase) {
     case PH_DICT_FIRST: {
         PymInstanceAttrs a;
+        if (f->f_kind == PYM_K_NDARRAY) {
+            /* numpy array frames stay in this phase (0, as pushed): the
+             * test costs the instances of a walk without tracking, which
+             * start at PH_CLASS, nothing. */
+            return ndarray_next(o, &f->f_idx, &f->f_aux, &f->f_auxobj, out);
+        }
         pym_instance_attrs(o, &a);
         f->f_phase = PH_CLASS;
         if (a.dict != NULL) {
@@ -367,11 +373,11 @@ pym_cursor_next_other(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
 {
     switch (f->f_kind) {
     case PYM_K_INSTANCE:
+    case PYM_K_NDARRAY:   /* dispatched in instance_next: kept out of this
+                           * switch, which the walk's loop inlines */
         return instance_next(ctx, f, out);
     case PYM_K_VALUES:
         return values_next(f->f_obj, &f->f_idx, out);
-    case PYM_K_NDARRAY:
-        return ndarray_next(f->f_obj, &f->f_idx, &f->f_aux, &f->f_auxobj, out);
     default:
         return PYM_NEXT_END;
     }

@@ -180,12 +180,36 @@ pym_leaf_size(PyObject *o)
 /* The basic size of the model: __basicsize__ plus the header getsizeof
  * would add. */
 Py_ssize_t pym_sizing_basic(PyObject *o);
+/* n rounded up to align (a power of two; 0 or 1: unchanged). */
+static inline Py_ssize_t
+pym_align_up(Py_ssize_t n, Py_ssize_t align)
+{
+    if (align > 1) {
+        n = (n + align - 1) & ~(align - 1);
+    }
+    return n;
+}
+
+/* pym_sizing_flat of a dict with a split table (sizing.c). */
+Py_ssize_t pym_sizing_split_dict_flat(PyObject *o, Py_ssize_t n, Py_ssize_t align);
+
 /* The flat size of o, whose sys.getsizeof value is n, rounded up to align:
  * n plus the 3.13 inline attribute values (sys.getsizeof leaves them out);
  * a split-table instance dict (3.11+) counts its values array at its
  * allocated size, aligned apart, and not at all when the array is embedded
- * in the instance (3.13), which counts it. */
-Py_ssize_t pym_sizing_flat(PyObject *o, Py_ssize_t n, Py_ssize_t align);
+ * in the instance (3.13), which counts it.  Inline: the walk calls it for
+ * every object it sizes that is not a fast leaf. */
+static inline Py_ssize_t
+pym_sizing_flat(PyObject *o, Py_ssize_t n, Py_ssize_t align)
+{
+    n += pym_inline_values_size(o);
+#ifdef PYM_HAS_MANAGED_DICT
+    if (PyDict_CheckExact(o) && ((PyDictObject *)o)->ma_values != NULL) {
+        return pym_sizing_split_dict_flat(o, n, align);
+    }
+#endif
+    return pym_align_up(n, align);
+}
 /* Bytes of the data of numpy array o mapped from a file (its base is an
  * mmap.mmap: np.memmap) assumed resident: percent % of its size, rounded up
  * to whole pages (Pympler 1.1's amapped rule); 0 for other arrays.  Calls

@@ -47,7 +47,6 @@ typedef struct {
     /* options */
     int z_code, z_frames, z_ignored, z_infer, z_profile;
     Py_ssize_t z_limit, z_detail, z_above, z_align;
-    double z_mapped;             /* percent of a numpy memmap's data counted */
     PyObject *z_dictlike;        /* tuple of registered dict-like classes */
     /* state */
     PymIdSet z_seen;
@@ -67,6 +66,8 @@ typedef struct {
     int z_tracking, z_tree, z_busy;
     int z_solo;                  /* singly-owned objects need no record, below */
     int z_lean;                  /* nothing reads this run's counters */
+    double z_mapped;             /* option: percent of a numpy memmap's data counted
+                                    (last: the hot fields keep their offsets) */
 } PymSizerObject;
 
 enum { ENC_SKIP = 0, ENC_LEAF = 1, ENC_PUSH = 2 };

@@ -226,33 +226,24 @@ pym_sizing_basic(PyObject *o)
     return Py_TYPE(o)->tp_basicsize + pym_getsizeof_header(o);
 }
 
-static inline Py_ssize_t
-align_up(Py_ssize_t n, Py_ssize_t align)
-{
-    if (align > 1) {
-        n = (n + align - 1) & ~(align - 1);
-    }
-    return n;
-}
-
 Py_ssize_t
-pym_sizing_flat(PyObject *o, Py_ssize_t n, Py_ssize_t align)
+pym_sizing_split_dict_flat(PyObject *o, Py_ssize_t n, Py_ssize_t align)
 {
-    n += pym_inline_values_size(o);
 #ifdef PYM_HAS_MANAGED_DICT
-    if (PyDict_CheckExact(o)) {
-        Py_ssize_t counted, apart;
-        if (pym_dict_split_values(o, &counted, &apart) && counted <= n - (Py_ssize_t)sizeof(PyDictObject)) {
-            /* The values array is an allocation of its own: aligned apart,
-             * at its real size. */
-            return align_up(n - counted, align) + align_up(apart, align);
-        }
+    Py_ssize_t counted, apart;
+    if (pym_dict_split_values(o, &counted, &apart)
+        && counted <= n - (Py_ssize_t)sizeof(PyDictObject)) {
+        /* The values array is an allocation of its own: aligned apart, at
+         * its real size. */
+        return pym_align_up(n - counted, align) + pym_align_up(apart, align);
     }
+#else
+    (void)o;
 #endif
-    return align_up(n, align);
+    return pym_align_up(n, align);
 }
 
-Py_ssize_t
+PYM_NOINLINE Py_ssize_t
 pym_sizing_npy_mapped(PyObject *o, double percent)
 {
     PyTypeObject *nd = pym_npy_array_type(Py_TYPE(o));
