@@ -163,3 +163,18 @@ def test_module_call_equals_recording_sizer():
                  ([o, o[1:]],), (o[1:], o[:1])]:
         assert A.asizeof(*objs) == A.Asizer().asizeof(*objs)
         assert A.asizesof(*objs) == A.Asizer().asizesof(*objs)
+
+
+def test_hostile_array_subclass_is_not_asked_anything():
+    class Hostile(np.ndarray):
+        def __getattribute__(self, name):
+            raise RuntimeError('asked for %s' % name)
+
+        @property
+        def base(self):
+            raise RuntimeError('base property')
+
+    a = np.zeros(1000)
+    h = a.view(Hostile)
+    assert A.asizeof(h) >= a.nbytes + A.flatsize(h, align=8)
+    assert any(o is a for o in A.refs(h))
