@@ -25,7 +25,7 @@ materialised is read here with ``ctypes`` from the object's pre-header
 * 3.11/3.12: the values array is a virtual ``__dict__`` node (not an object:
   it does not count in ``seen``/``sized``/``duplicate``) whose flat size is
   ``prefix + capacity * 8`` where ``prefix`` is the byte in front of the
-  array and ``capacity`` is ``dk_nentries + 1`` of the class's shared keys
+  array and ``capacity`` is ``dk_nentries + dk_usable`` of the class's shared keys
   clamped into ``[prefix - 9, prefix - 2]`` (and at least 1);
 * 3.13: the inline values (``round_up(capacity, 8) + (capacity + 1) * 8``
   bytes, ``capacity`` being the first byte after ``tp_basicsize``) are added
@@ -52,14 +52,11 @@ _IGNORED_MODULES = ('builtins', 'types', 'pympler.asizeof')
 _LEAF_TYPES = (int, float, str, bytes, type(None), bool, complex)
 
 
-# docs/sizing.md adds a 3.13 instance's inline values to its flat size even
-# when its __dict__ has been materialised, and then the dict's own __sizeof__
-# counts the same value slots again (test_asizeof_oracle.py::
-# test_materialised_dict_values_counted_once fails on 3.13 for that).  The
-# oracle follows the documented rule so that the random graphs check
-# everything else; set this to False when the rule is changed to count the
-# values once (flat size of a materialised instance = sys.getsizeof).
-INLINE_VALUES_WHEN_MATERIALISED = False
+# docs/sizing.md adds a 3.13 instance's inline values to its flat size
+# whatever became of them (they are part of the object's allocation); a
+# __dict__ materialised on them then counts its own object only
+# (split_dict_flat below), so the values are counted once.
+INLINE_VALUES_WHEN_MATERIALISED = True
 
 
 def align_up(n, align):
@@ -107,23 +104,54 @@ def _heap_type_cached_keys_offset(cls):
     raise AssertionError('ht_name/ht_qualname not found in %r' % (cls,))
 
 
-def shared_keys_nentries(cls):
-    """dk_nentries of the class's shared keys, or None."""
+def shared_keys_usable(cls):
+    """dk_nentries + dk_usable of the class's shared keys (the size of the
+    values array of an instance created now, once the keys have settled), or
+    None."""
     if not cls.__flags__ & _TPFLAGS_HEAPTYPE:
         return None
     keys = _word(id(cls) + _heap_type_cached_keys_offset(cls))
     if not keys:
         return None
+    return _keys_usable_size(keys)
+
+
+def _keys_usable_size(keys):
     # dk_refcnt, (log2_size, log2_index_bytes, kind, version), dk_usable, dk_nentries
-    return _sword(keys + 3 * WORD)
+    return _sword(keys + 3 * WORD) + _sword(keys + 2 * WORD)
+
+
+def split_dict_flat(d, align):
+    """Flat size of an exact dict with a split table (3.11+: an instance
+    __dict__), or None for other dicts.  dict.__sizeof__ counts its values as
+    one word per usable slot of the shared keys; the model counts the dict
+    object and, aligned apart, the values array as allocated (3.11/3.12:
+    prefix + capacity words, capacity estimated as for instances; 3.13:
+    round_up(capacity, 8) + (capacity + 1) words, nothing when embedded in
+    the instance, which counts them)."""
+    if PY < (3, 11) or type(d) is not dict:
+        return None
+    # ob_refcnt, ob_type, ma_used, ma_version_tag, ma_keys, ma_values
+    keys, values = _word(id(d) + 4 * WORD), _word(id(d) + 5 * WORD)
+    if not values:
+        return None
+    counted = _keys_usable_size(keys) * WORD
+    if PY >= (3, 13):
+        cap = _byte(values)
+        apart = 0 if _byte(values + 2) else align_up(cap, 8) + (cap + 1) * WORD
+    else:
+        prefix = _byte(values - 1)
+        lo, hi = max(prefix - 9, 1), prefix - 2
+        apart = prefix + min(max(_keys_usable_size(keys), lo), hi) * WORD
+    return align_up(sys.getsizeof(d) - counted, align) + align_up(apart, align)
 
 
 def values_array_storage(cls, values_addr):
     """Bytes of a 3.11/3.12 values array (sizing model, docs/sizing.md)."""
     prefix = _byte(values_addr - 1)
     lo, hi = max(prefix - 9, 1), prefix - 2
-    n = shared_keys_nentries(cls)
-    cap = lo if n is None else n + 1
+    n = shared_keys_usable(cls)
+    cap = lo if n is None else n
     cap = min(max(cap, lo), hi)
     return prefix + cap * WORD
 
@@ -202,8 +230,8 @@ def mangle(cls, name):
 
 def slot_values(obj):
     """(name, value) of every set __slots__ attribute declared in the MRO:
-    classes in MRO order, each class's slots in member order (CPython sorts
-    the mangled names)."""
+    classes in MRO order, each class's slots in declaration order (as
+    Pympler 1.1; CPython's members are sorted by mangled name)."""
     out = []
     for klass in type(obj).__mro__:
         slots = klass.__dict__.get('__slots__')
@@ -211,7 +239,7 @@ def slot_values(obj):
             continue
         if isinstance(slots, str):
             slots = (slots,)
-        names = sorted(mangle(klass, s) for s in slots if s not in ('__dict__', '__weakref__'))
+        names = [mangle(klass, s) for s in slots if s not in ('__dict__', '__weakref__')]
         for name in names:
             descr = klass.__dict__[name]
             try:
@@ -284,6 +312,9 @@ class Oracle(object):
         """Flat size of o (for instances on 3.13 incl. valid inline values)."""
         if align is None:
             align = self.align
+        n = split_dict_flat(o, align)
+        if n is not None:
+            return n
         n = sys.getsizeof(o)
         if self._is_instance(o):
             # 3.13: the inline values are part of the object's allocation

@@ -107,6 +107,16 @@ PyAPI_FUNC(PyObject *) _PyType_Lookup(PyTypeObject *, PyObject *);
 
 /* 3.13: PyObject_GC_IsTracked is public since 3.9, fine everywhere. */
 
+/* 3.12: the dict of a static builtin type lives in the interpreter state and
+ * tp_dict is NULL; PyType_GetDict (3.12+) returns it.  PYM_TYPE_DICT(tp) is
+ * a new reference to the type's real dict, or NULL (no exception) when it
+ * has none.  Never runs Python code. */
+#if PY_VERSION_HEX >= 0x030C0000
+#  define PYM_TYPE_DICT(tp) PyType_GetDict(tp)
+#else
+#  define PYM_TYPE_DICT(tp) Py_XNewRef((tp)->tp_dict)
+#endif
+
 /* ---- mirrored internal layouts (read only) ---------------------------- */
 
 #ifdef PYM_HAS_MANAGED_DICT
@@ -214,14 +224,34 @@ typedef struct {
 } PymInstanceAttrs;
 
 #if defined(PYM_HAS_MANAGED_DICT) && !defined(PYM_HAS_INLINE_VALUES)
-/* 3.11/3.12: capacity and bytes of a separately allocated values array.
- * CPython does not record the capacity: new_values(size) allocates
- * prefix + size words with prefix = round_up(size + 2, 8) stored in byte
- * [-1], where size was dk_nentries + dk_usable of the shared keys when the
- * instance was created, and each creation decrements dk_usable down to 1.
- * So size lies in [prefix - 9, prefix - 2] and, once the keys have settled,
- * equals dk_nentries + 1; we take that value clamped into the range: exact
- * for instances created after the first few, within 7 words otherwise.
+/* 3.11/3.12: capacity of a separately allocated values array.  CPython
+ * does not record it: new_values(size) allocates prefix + size words with
+ * prefix = round_up(size + 2, 8) stored in byte [-1], where size was
+ * dk_nentries + dk_usable of the shared keys when the instance was created
+ * (each creation first decrements dk_usable down to 1; adding a key moves
+ * one from dk_usable to dk_nentries and keeps the sum).  So size lies in
+ * [prefix - 9, prefix - 2] and, once the keys have settled, equals the
+ * current dk_nentries + dk_usable; we take that value clamped into the
+ * range: exact for instances created after the first few, within 7 words
+ * otherwise. */
+static inline Py_ssize_t
+pym_values_cap_estimate(PymDictKeys *keys, Py_ssize_t prefix)
+{
+    Py_ssize_t lo = prefix - 9, hi = prefix - 2, cap;
+    if (lo < 1) {
+        lo = 1;
+    }
+    cap = keys != NULL ? keys->dk_nentries + keys->dk_usable : lo;
+    if (cap < lo) {
+        cap = lo;
+    }
+    if (cap > hi) {
+        cap = hi;
+    }
+    return cap;
+}
+
+/* Capacity and bytes of an instance's values array (estimate above).
  * Entries added later never exceed the capacity, so indexing values[i]
  * for i < dk_nentries is always in bounds. */
 static inline void
@@ -229,17 +259,7 @@ pym_values_capacity(PyTypeObject *tp, PymInstanceAttrs *a)
 {
     PymDictKeys *keys = pym_type_cached_keys(tp);
     Py_ssize_t prefix = ((uint8_t *)a->values)[-1];
-    Py_ssize_t lo = prefix - 9, hi = prefix - 2, cap;
-    if (lo < 1) {
-        lo = 1;
-    }
-    cap = keys != NULL ? keys->dk_nentries + 1 : lo;
-    if (cap < lo) {
-        cap = lo;
-    }
-    if (cap > hi) {
-        cap = hi;
-    }
+    Py_ssize_t cap = pym_values_cap_estimate(keys, prefix);
     a->storage = prefix + cap * (Py_ssize_t)sizeof(PyObject *);
     a->capacity = keys != NULL && keys->dk_nentries < cap ? keys->dk_nentries : cap;
 }
@@ -389,10 +409,11 @@ pym_long_sizeof(PyObject *o)
 }
 
 /* Bytes of attribute values stored inline in the object itself (3.13
- * Py_TPFLAGS_INLINE_VALUES) that nobody else counts: sys.getsizeof leaves
- * them out, and so does a materialised __dict__ unless it still uses them
- * (then dict.__sizeof__ counts them, and adding them here would count them
- * twice).  0 before 3.13. */
+ * Py_TPFLAGS_INLINE_VALUES), which sys.getsizeof leaves out.  They stay
+ * allocated with the object whatever happens to them: still in use, used
+ * by a materialised __dict__ (whose flat size then leaves them out, see
+ * pym_dict_split_values) or abandoned when the dict moved to a table of
+ * its own.  0 before 3.13. */
 static inline Py_ssize_t
 pym_inline_values_size(PyObject *obj)
 {
@@ -400,17 +421,51 @@ pym_inline_values_size(PyObject *obj)
     PyTypeObject *tp = Py_TYPE(obj);
     if ((tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) && (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT)) {
         uint8_t *v = (uint8_t *)obj + tp->tp_basicsize;
-        PyObject *dict = ((PyObject **)obj)[-3];
         size_t prefix = ((size_t)v[0] + 7) & ~(size_t)7;
-        if (dict != NULL && (void *)((PyDictObject *)dict)->ma_values == (void *)v) {
-            return 0;
-        }
         return (Py_ssize_t)(prefix + ((size_t)v[0] + 1) * sizeof(PyObject *));
     }
 #endif
     (void)obj;
     return 0;
 }
+
+#ifdef PYM_HAS_MANAGED_DICT
+/* A dict with a split table (an instance __dict__ on 3.11+) keeps its
+ * values in an array of their own.  dict.__sizeof__ (_PyDict_SizeOf, 3.11
+ * to 3.13) counts it as one word per usable slot of the shared keys, which
+ * leaves out the array's prefix (3.11/3.12: insertion order bytes; 3.13:
+ * a header word and the order bytes) and is not the capacity it was
+ * allocated with.  Returns 1 for such a dict with *counted the bytes
+ * dict.__sizeof__ counted for the values and *apart the bytes of the array
+ * as allocated, or 0 when 3.13 values are embedded in the instance (the
+ * instance counts them, pym_inline_values_size); 0 for other dicts.  Runs
+ * no code. */
+static inline int
+pym_dict_split_values(PyObject *d, Py_ssize_t *counted, Py_ssize_t *apart)
+{
+    PyDictObject *mp = (PyDictObject *)d;
+    PymDictKeys *dk = (PymDictKeys *)mp->ma_keys;
+    if (mp->ma_values == NULL) {
+        return 0;
+    }
+    *counted = (dk->dk_nentries + dk->dk_usable) * (Py_ssize_t)sizeof(PyObject *);
+#  ifdef PYM_HAS_INLINE_VALUES
+    {
+        uint8_t *v = (uint8_t *)mp->ma_values;   /* capacity, size, embedded, valid */
+        size_t prefix = ((size_t)v[0] + 7) & ~(size_t)7;
+        *apart = v[2] ? 0 : (Py_ssize_t)(prefix + ((size_t)v[0] + 1) * sizeof(PyObject *));
+    }
+#  else
+    {
+        /* The array has the capacity the instance was created with; the
+         * same estimate as for an instance's values (pym_values_capacity). */
+        Py_ssize_t prefix = ((uint8_t *)mp->ma_values)[-1];
+        *apart = prefix + pym_values_cap_estimate(dk, prefix) * (Py_ssize_t)sizeof(PyObject *);
+    }
+#  endif
+    return 1;
+}
+#endif
 
 /* The object fields of a code object that the sizer follows, as an
  * X-macro: X(name).  Layouts from Include/cpython/code.h of each version. */

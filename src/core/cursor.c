@@ -15,6 +15,7 @@
 #include "pympler.h"
 #include "cursor_fast.h"
 #include "typecache.h"   /* pym_typecache_lookup */
+#include "npy.h"
 
 /* Un-materialised attribute values: (slot << 1 | half), key then value. */
 static int
@@ -49,6 +50,138 @@ values_next(PyObject *o, Py_ssize_t *idx, PymRef *out)
     return PYM_NEXT_END;
 }
 
+/* The byte offsets of the object fields of structured array o's dtype,
+ * as a bytes object holding the dtype's address then the offsets, or NULL
+ * (no object field at the top level, or an error: cleared).  Reads the
+ * dtype's fields through numpy's own getter (a C function of the dtype's
+ * type).  Nested structures and sub-arrays of objects are not looked
+ * into. */
+static PYM_NOINLINE PyObject *
+npy_object_fields(PyObject *o)
+{
+    PyObject *descr = ((PymNpyArray *)o)->na_descr;
+    PyObject *key = NULL, *getter, *fields = NULL, *items = NULL, *res = NULL;
+    Py_ssize_t i, n = 0, j;
+    uintptr_t buf[64];
+    PyGetSetDef *gs;
+    buf[n++] = (uintptr_t)descr;
+    key = PyUnicode_InternFromString("fields");
+    if (key == NULL) {
+        goto done;
+    }
+    getter = _PyType_Lookup(Py_TYPE(descr), key);   /* borrowed */
+    if (getter == NULL || !Py_IS_TYPE(getter, &PyGetSetDescr_Type)) {
+        goto done;
+    }
+    gs = ((PyGetSetDescrObject *)getter)->d_getset;
+    if (gs->get == NULL || (fields = gs->get(descr, gs->closure)) == NULL) {
+        goto done;
+    }
+    if (!PyDict_Check(fields) && !Py_IS_TYPE(fields, &PyDictProxy_Type)) {
+        goto done;   /* None: not structured */
+    }
+    items = PyMapping_Items(fields);   /* the proxy of numpy's own dict: C only */
+    if (items == NULL || !PyList_Check(items)) {
+        goto done;
+    }
+    for (i = 0; i < PyList_GET_SIZE(items) && n < 64; i++) {
+        PyObject *pair = PyList_GET_ITEM(items, i), *val, *dt;
+        Py_ssize_t off;
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            continue;
+        }
+        val = PyTuple_GET_ITEM(pair, 1);   /* (dtype, offset[, title]) */
+        if (!PyTuple_Check(val) || PyTuple_GET_SIZE(val) < 2) {
+            continue;
+        }
+        dt = PyTuple_GET_ITEM(val, 0);
+        if (!pym_npy_is_descr(dt) || ((PymNpyDescr *)dt)->nd_type_num != PYM_NPY_OBJECT
+            || !PyLong_CheckExact(PyTuple_GET_ITEM(val, 1))) {
+            continue;
+        }
+        off = PyLong_AsSsize_t(PyTuple_GET_ITEM(val, 1));
+        if (off < 0) {
+            PyErr_Clear();
+            continue;
+        }
+        for (j = 1; j < n && buf[j] != (uintptr_t)off; j++) {
+        }
+        if (j == n) {   /* a title names a field a second time */
+            buf[n++] = (uintptr_t)off;
+        }
+    }
+    if (n > 1) {
+        res = PyBytes_FromStringAndSize((const char *)buf, n * (Py_ssize_t)sizeof(uintptr_t));
+    }
+done:
+    PyErr_Clear();
+    Py_XDECREF(items);
+    Py_XDECREF(fields);
+    Py_XDECREF(key);
+    return res;
+}
+
+/* A numpy array: position 0 is its base (the array or buffer a view
+ * shares data with); position k > 0 the (k - 1)th object slot of an array
+ * that holds its items (npy.h): element (k - 1) / nf, object field
+ * (k - 1) % nf, where an object array has one field at offset 0 and a
+ * structured array the object fields in *aux (npy_object_fields, made on
+ * first use and owned by the frame).  Items are owned by the array only
+ * when it owns its data. */
+static PYM_NOINLINE int
+ndarray_next(PyObject *o, Py_ssize_t *idx, void **aux, uint8_t *auxobj, PymRef *out)
+{
+    int tn;
+    Py_ssize_t nf = 1, fo = 0;
+    const uintptr_t *offs = NULL;
+    if (*idx == 0) {
+        PyObject *base = ((PymNpyArray *)o)->na_base;
+        *idx = 1;
+        if (base != NULL) {
+            return child(out, base, PYM_NAME_CSTR, "base", NULL);
+        }
+    }
+    if (!pym_npy_holds_items(o)) {
+        return PYM_NEXT_END;
+    }
+    tn = pym_npy_type_num(o);
+    if (tn == PYM_NPY_VOID) {
+        if (*aux == NULL) {
+            *aux = npy_object_fields(o);
+            *auxobj = 1;
+            if (*aux == NULL) {
+                return PYM_NEXT_END;
+            }
+        }
+        offs = (const uintptr_t *)PyBytes_AS_STRING((PyObject *)*aux);
+        if (offs[0] != (uintptr_t)((PymNpyArray *)o)->na_descr) {
+            return PYM_NEXT_END;   /* the dtype was replaced meanwhile */
+        }
+        nf = PyBytes_GET_SIZE((PyObject *)*aux) / (Py_ssize_t)sizeof(uintptr_t) - 1;
+    }
+    else if (tn != PYM_NPY_OBJECT) {
+        return PYM_NEXT_END;
+    }
+    for (;;) {
+        Py_ssize_t k = *idx - 1;
+        char *e = pym_npy_element(o, k / nf);
+        PyObject *item;
+        if (e == NULL) {
+            return PYM_NEXT_END;
+        }
+        if (offs != NULL) {
+            fo = (Py_ssize_t)offs[1 + k % nf];
+        }
+        (*idx)++;
+        memcpy(&item, e + fo, sizeof(item));   /* packed dtypes: maybe unaligned */
+        if (item != NULL) {
+            child(out, item, PYM_NAME_NONE, NULL, NULL);
+            out->r_owned = (((PymNpyArray *)o)->na_flags & PYM_NPY_ARRAY_OWNDATA) != 0;
+            return PYM_NEXT_CHILD;
+        }
+    }
+}
+
 static PymRefArray *
 new_array(void)
 {
@@ -68,6 +201,12 @@ instance_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
     switch (f->f_phase) {
     case PH_DICT_FIRST: {
         PymInstanceAttrs a;
+        if (f->f_kind == PYM_K_NDARRAY) {
+            /* numpy array frames stay in this phase (0, as pushed): the
+             * test costs the instances of a walk without tracking, which
+             * start at PH_CLASS, nothing. */
+            return ndarray_next(o, &f->f_idx, &f->f_aux, &f->f_auxobj, out);
+        }
         pym_instance_attrs(o, &a);
         f->f_phase = PH_CLASS;
         if (a.dict != NULL) {
@@ -125,6 +264,9 @@ instance_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
             break;
         case PYM_K_SET:
             r = PyAnySet_Check(o) ? set_next(o, &f->f_idx, out) : PYM_NEXT_END;
+            break;
+        case PYM_K_NDARRAY:
+            r = ndarray_next(o, &f->f_idx, &f->f_aux, &f->f_auxobj, out);
             break;
         case PYM_K_ARRAY:
             if (f->f_aux == NULL) {
@@ -234,6 +376,8 @@ pym_cursor_next_other(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
 {
     switch (f->f_kind) {
     case PYM_K_INSTANCE:
+    case PYM_K_NDARRAY:   /* dispatched in instance_next: kept out of this
+                           * switch, which the walk's loop inlines */
         return instance_next(ctx, f, out);
     case PYM_K_VALUES:
         return values_next(f->f_obj, &f->f_idx, out);

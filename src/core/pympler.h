@@ -97,6 +97,41 @@ pym_leaf_size(PyObject *o)
 /* The basic size of the model: __basicsize__ plus the header getsizeof
  * would add. */
 Py_ssize_t pym_sizing_basic(PyObject *o);
+/* n rounded up to align (a power of two; 0 or 1: unchanged). */
+static inline Py_ssize_t
+pym_align_up(Py_ssize_t n, Py_ssize_t align)
+{
+    if (align > 1) {
+        n = (n + align - 1) & ~(align - 1);
+    }
+    return n;
+}
+
+/* pym_sizing_flat of a dict with a split table (sizing.c). */
+Py_ssize_t pym_sizing_split_dict_flat(PyObject *o, Py_ssize_t n, Py_ssize_t align);
+
+/* The flat size of o, whose sys.getsizeof value is n, rounded up to align:
+ * n plus the 3.13 inline attribute values (sys.getsizeof leaves them out);
+ * a split-table instance dict (3.11+) counts its values array at its
+ * allocated size, aligned apart, and not at all when the array is embedded
+ * in the instance (3.13), which counts it.  Inline: the walk calls it for
+ * every object it sizes that is not a fast leaf. */
+static inline Py_ssize_t
+pym_sizing_flat(PyObject *o, Py_ssize_t n, Py_ssize_t align)
+{
+    n += pym_inline_values_size(o);
+#ifdef PYM_HAS_MANAGED_DICT
+    if (PyDict_CheckExact(o) && ((PyDictObject *)o)->ma_values != NULL) {
+        return pym_sizing_split_dict_flat(o, n, align);
+    }
+#endif
+    return pym_align_up(n, align);
+}
+/* Bytes of the data of numpy array o mapped from a file (its base is an
+ * mmap.mmap: np.memmap) assumed resident: percent % of its size, rounded up
+ * to whole pages (Pympler 1.1's amapped rule); 0 for other arrays.  Calls
+ * numpy's own nbytes getter; never fails. */
+Py_ssize_t pym_sizing_npy_mapped(PyObject *o, double percent);
 
 /* ---- parts of the module, each initialised by module.c ----------------- */
 
@@ -155,7 +190,8 @@ enum {
                             of a dict-like: t_special PYM_S_DICTLIKE) */
     PYM_K_VALUES,        /* un-materialised instance attribute values */
     PYM_K_ARRAY,         /* referents collected up front into a PymRefArray */
-    PYM_K_MODULE         /* a module: its dict items when given directly */
+    PYM_K_MODULE,        /* a module: its dict items when given directly */
+    PYM_K_NDARRAY        /* numpy array: base, then the items of an object array */
 };
 
 /* How PYM_K_ARRAY referents are collected (t_special). */
@@ -172,6 +208,7 @@ enum {
 #define PYM_T_IGNORED     0x02   /* contributes 0 unless ignored=False */
 #define PYM_T_FRAME       0x04   /* frame: ignored unless frames=True */
 #define PYM_T_TYPEOBJ     0x08   /* instances are classes: check per object */
+#define PYM_T_NUMPY       0x10   /* a numpy array type (npy.h) */
 
 typedef struct {
     PyTypeObject *t_type;        /* strong */

@@ -127,35 +127,37 @@ type_attr(PyTypeObject *tp, const char *name)
     return v;
 }
 
-/* Own attribute of a class (its tp_dict only; borrowed or NULL). */
+/* Own attribute of a class: an item of its dict (borrowed from dict, which
+ * may be NULL), or NULL. */
 static PyObject *
-own_attr(PyTypeObject *tp, const char *name)
+own_attr(PyObject *dict, const char *name)
 {
-    PyObject *v;
-    if (tp->tp_dict == NULL) {
+    if (dict == NULL) {
         return NULL;
     }
-    v = PyDict_GetItemString(tp->tp_dict, name);   /* borrowed, str keys: no code runs */
-    return v;
+    return PyDict_GetItemString(dict, name);   /* borrowed, str keys: no code runs */
 }
 
 static int
 collect_type(PyTypeObject *t, PymRefArray *a)
 {
     PyObject *name = NULL;
+    PyObject *dict = PYM_TYPE_DICT(t);   /* strong or NULL */
+    int res = 0;
     if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) {
         name = ((PyHeapTypeObject *)t)->ht_name;
     }
     if (add_named(a, "__class__", (PyObject *)Py_TYPE(t)) < 0
-        || add_named(a, "__doc__", own_attr(t, "__doc__")) < 0
+        || add_named(a, "__doc__", own_attr(dict, "__doc__")) < 0
         || add_named(a, "__mro__", t->tp_mro) < 0
         || add_named(a, "__name__", name) < 0
-        || add_named(a, "__slots__", own_attr(t, "__slots__")) < 0
-        || add_named(a, "__weakref__", own_attr(t, "__weakref__")) < 0
-        || add_named(a, "__dict__", t->tp_dict) < 0) {
-        return -1;
+        || add_named(a, "__slots__", own_attr(dict, "__slots__")) < 0
+        || add_named(a, "__weakref__", own_attr(dict, "__weakref__")) < 0
+        || add_named(a, "__dict__", dict) < 0) {
+        res = -1;
     }
-    return 0;
+    Py_XDECREF(dict);
+    return res;
 }
 
 static int

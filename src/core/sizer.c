@@ -206,19 +206,29 @@ done:
 
 PyDoc_STRVAR(sizer_configure_doc,
 "configure(align, code, frames, ignored, infer, limit, detail, profile, above,\n"
-"          dictlike)\n\nSet the options; keeps the state.");
+"          dictlike, mapped=1.0)\n\nSet the options; keeps the state.  mapped: percent of\n"
+"a numpy memmap's data counted (amapped).");
 
 static PyObject *
 sizer_configure(PymSizerObject *z, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"align", "code", "frames", "ignored", "infer", "limit", "detail",
-                             "profile", "above", "dictlike", NULL};
+                             "profile", "above", "dictlike", "mapped", NULL};
     Py_ssize_t align, limit, detail, above;
     int code, frames, ignored, infer, profile;
     PyObject *dictlike;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "nppppnnpnO!:configure", kwlist, &align, &code,
+    double mapped = PYM_DEFAULT_MAPPED;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "nppppnnpnO!|d:configure", kwlist, &align, &code,
                                      &frames, &ignored, &infer, &limit, &detail, &profile,
-                                     &above, &PyTuple_Type, &dictlike)) {
+                                     &above, &PyTuple_Type, &dictlike, &mapped)) {
+        return NULL;
+    }
+    if (!(mapped >= 0.0 && mapped <= 100.0)) {
+        PyObject *v = PyFloat_FromDouble(mapped);
+        if (v != NULL) {
+            PyErr_Format(PyExc_ValueError, "mapped must be a percentage from 0 to 100, not %R", v);
+            Py_DECREF(v);
+        }
         return NULL;
     }
     if (sizer_check_idle(z) < 0) {
@@ -237,6 +247,7 @@ sizer_configure(PymSizerObject *z, PyObject *args, PyObject *kwds)
     z->z_detail = detail < 0 ? 0 : detail;
     z->z_profile = profile;
     z->z_above = above;
+    z->z_mapped = mapped;
     Py_INCREF(dictlike);
     Py_SETREF(z->z_dictlike, dictlike);
     Py_RETURN_NONE;
@@ -338,8 +349,8 @@ sizer_flat(PymSizerObject *z, PyObject *o)
     if (n < 0) {
         n = pym_sizing_basic(o);
     }
-    n += pym_inline_values_size(o);
-    return PyLong_FromSsize_t(pym_align_up(n, z->z_align));
+    n += pym_sizing_npy_mapped(o, z->z_mapped);
+    return PyLong_FromSsize_t(pym_sizing_flat(o, n, z->z_align));
 }
 
 PyDoc_STRVAR(sizer_referents_doc,
@@ -469,6 +480,7 @@ sizer_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     z->z_ignored = 1;
     z->z_limit = PY_SSIZE_T_MAX;
     z->z_above = PYM_DEFAULT_ABOVE;
+    z->z_mapped = PYM_DEFAULT_MAPPED;
     z->z_dictlike = PyTuple_New(0);
     pym_idset_init(&z->z_seen);
     pym_ptrmap_init(&z->z_marks);

@@ -13,6 +13,7 @@
 /* Defaults of the options, also exported to Python (DEFAULT_ALIGN, ...). */
 #define PYM_DEFAULT_ALIGN 8
 #define PYM_DEFAULT_ABOVE 1024
+#define PYM_DEFAULT_MAPPED 1.0   /* amapped(): percent of a memmap's data */
 
 /* Totals of a frame being walked, when the caller wants per-object totals
  * (an Asized tree, or ranking); parallel to the frame stack. */
@@ -68,6 +69,8 @@ typedef struct {
     PymPtrVec z_keep;            /* strong: objects received from Python calls
                                     (items() of dict-likes), kept until the run
                                     ends so that no address in z_seen is reused */
+    double z_mapped;             /* option: percent of a numpy memmap's data counted
+                                    (last: the hot fields keep their offsets) */
 } PymSizerObject;
 
 /* ---- small helpers shared by the parts --------------------------------- */
@@ -91,15 +94,6 @@ pym_mark_add(PymSizerObject *z, const void *o)
 {
     unsigned b = pym_mark_bit(o);
     z->z_mark_bloom[b / 64] |= (uint64_t)1 << (b % 64);
-}
-
-static inline Py_ssize_t
-pym_align_up(Py_ssize_t n, Py_ssize_t align)
-{
-    if (align > 1) {
-        n = (n + align - 1) & ~(align - 1);
-    }
-    return n;
 }
 
 /* ---- walk.c -------------------------------------------------------------- */

@@ -20,6 +20,7 @@
  * the deep sizer and the heap summaries call these directly.
  */
 #include "pympler.h"
+#include "npy.h"
 
 int
 pym_sizing_resolve(PymState *st, PyTypeObject *tp, PyObject **func)
@@ -223,4 +224,63 @@ Py_ssize_t
 pym_sizing_basic(PyObject *o)
 {
     return Py_TYPE(o)->tp_basicsize + pym_getsizeof_header(o);
+}
+
+Py_ssize_t
+pym_sizing_split_dict_flat(PyObject *o, Py_ssize_t n, Py_ssize_t align)
+{
+#ifdef PYM_HAS_MANAGED_DICT
+    Py_ssize_t counted, apart;
+    if (pym_dict_split_values(o, &counted, &apart)
+        && counted <= n - (Py_ssize_t)sizeof(PyDictObject)) {
+        /* The values array is an allocation of its own: aligned apart, at
+         * its real size. */
+        return pym_align_up(n - counted, align) + pym_align_up(apart, align);
+    }
+#else
+    (void)o;
+#endif
+    return pym_align_up(n, align);
+}
+
+PYM_NOINLINE Py_ssize_t
+pym_sizing_npy_mapped(PyObject *o, double percent)
+{
+    PyTypeObject *nd = pym_npy_array_type(Py_TYPE(o));
+    PymNpyArray *a = (PymNpyArray *)o;
+    PyObject *key, *descr, *res;
+    Py_ssize_t nbytes;
+    double share;
+    if (nd == NULL || a->na_base == NULL || (a->na_flags & PYM_NPY_ARRAY_OWNDATA)
+        || strcmp(Py_TYPE(a->na_base)->tp_name, "mmap.mmap") != 0) {
+        return 0;
+    }
+    /* numpy's own nbytes getter, looked up on numpy.ndarray itself (a
+     * subclass's nbytes could be anything). */
+    key = PyUnicode_InternFromString("nbytes");
+    if (key == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    descr = _PyType_Lookup(nd, key);   /* borrowed */
+    Py_DECREF(key);
+    if (descr == NULL || !Py_IS_TYPE(descr, &PyGetSetDescr_Type)
+        || ((PyGetSetDescrObject *)descr)->d_getset->get == NULL) {
+        return 0;
+    }
+    res = ((PyGetSetDescrObject *)descr)->d_getset->get(
+        o, ((PyGetSetDescrObject *)descr)->d_getset->closure);
+    if (res == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    nbytes = PyLong_Check(res) ? PyLong_AsSsize_t(res) : -1;
+    Py_DECREF(res);
+    if (nbytes <= 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    share = (double)nbytes * percent / 100.0;
+    nbytes = (Py_ssize_t)share;
+    return (nbytes + PYM_NPY_PAGE_SIZE - 1) / PYM_NPY_PAGE_SIZE * PYM_NPY_PAGE_SIZE;
 }

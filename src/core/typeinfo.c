@@ -9,6 +9,7 @@
  * code.  Rules: docs/sizing.md; Python interface: none (walk.c, sizer.c).
  */
 #include "typecache.h"   /* PymTypeCache, and pympler.h */
+#include "npy.h"
 
 #include <string.h>   /* strchr, strcmp */
 
@@ -123,51 +124,184 @@ is_dictlike(PyTypeObject *tp, int infer, PyObject *dictlike)
     return 0;
 }
 
+/* A member that holds a __slots__ value. */
+static int
+is_slot_member(const PyMemberDef *m)
+{
+    return m->type == T_OBJECT_EX && !(m->flags & READONLY);
+}
+
+/* Append member m to t's slot list.  0 / -1. */
+static int
+add_slot(PymTypeInfo *t, Py_ssize_t *cap, const PyMemberDef *m)
+{
+    Py_ssize_t n = t->t_nslots;
+    if (n == *cap) {
+        Py_ssize_t ncap = *cap ? *cap * 2 : 4;
+        Py_ssize_t *offs = (Py_ssize_t *)PyMem_RawRealloc(
+            t->t_slot_offsets, (size_t)ncap * sizeof(Py_ssize_t));
+        const char **names;
+        if (offs == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        t->t_slot_offsets = offs;
+        names = (const char **)PyMem_RawRealloc(
+            (void *)t->t_slot_names, (size_t)ncap * sizeof(char *));
+        if (names == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        t->t_slot_names = names;
+        *cap = ncap;
+    }
+    t->t_slot_offsets[n] = m->offset;
+    t->t_slot_names[n] = m->name;
+    t->t_nslots = n + 1;
+    return 0;
+}
+
+/* 1 if member name mname is slot name declared in class clsname, mangled
+ * as the compiler does (_Py_Mangle: "__x" becomes "_Cls__x", leading
+ * underscores of the class name stripped; dunder names, dotted names and
+ * all-underscore class names are left alone), else 0.  Runs no code. */
+static int
+slot_name_is(const char *mname, const char *name, const char *clsname)
+{
+    size_t len = strlen(name);
+    if (clsname != NULL && name[0] == '_' && name[1] == '_'
+        && !(len >= 2 && name[len - 1] == '_' && name[len - 2] == '_')
+        && strchr(name, '.') == NULL) {
+        size_t clen;
+        while (*clsname == '_') {
+            clsname++;
+        }
+        clen = strlen(clsname);
+        if (clen > 0) {
+            return mname[0] == '_' && strncmp(mname + 1, clsname, clen) == 0
+                   && strcmp(mname + 1 + clen, name) == 0;
+        }
+    }
+    return strcmp(mname, name) == 0;
+}
+
+/* Append the not yet taken slot member of class b declared as name (a
+ * str; anything else is skipped).  0 / -1. */
+static int
+take_declared(PymTypeInfo *t, Py_ssize_t *cap, PyTypeObject *b, const char *clsname,
+              PyObject *name, char *taken)
+{
+    const char *cname;
+    Py_ssize_t j = 0;
+    PyMemberDef *m;
+    if (!PyUnicode_Check(name)) {
+        return 0;
+    }
+    cname = PyUnicode_AsUTF8(name);
+    if (cname == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    for (m = b->tp_members; m->name != NULL; m++, j++) {
+        if (!taken[j] && is_slot_member(m) && slot_name_is(m->name, cname, clsname)) {
+            taken[j] = 1;
+            return add_slot(t, cap, m);
+        }
+    }
+    return 0;
+}
+
+/* The slot members of one class b, in the order its own __slots__
+ * declares them (CPython stores them sorted by name), then any member the
+ * declaration does not name (a __slots__ replaced after the class was
+ * made, an iterator that was consumed).  0 / -1. */
+static int
+collect_class_slots(PymTypeInfo *t, Py_ssize_t *cap, PyTypeObject *b)
+{
+    PyObject *dict = NULL, *decl = NULL, *key;
+    const char *clsname = NULL;
+    char *taken = NULL;
+    Py_ssize_t nmem = 0, i, pos = 0;
+    PyMemberDef *m;
+    int res = -1;
+    for (m = b->tp_members; m->name != NULL; m++) {
+        nmem++;
+    }
+    taken = (char *)PyMem_RawCalloc((size_t)nmem + 1, 1);
+    if (taken == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    dict = PYM_TYPE_DICT(b);
+    if (dict != NULL) {
+        decl = PyDict_GetItemString(dict, "__slots__");   /* borrowed, str key: no code */
+        Py_XINCREF(decl);
+    }
+    if (PyUnicode_Check(((PyHeapTypeObject *)b)->ht_name)) {
+        clsname = PyUnicode_AsUTF8(((PyHeapTypeObject *)b)->ht_name);
+        if (clsname == NULL) {
+            PyErr_Clear();
+        }
+    }
+    if (decl == NULL) {
+        /* nothing declared here */
+    }
+    else if (PyUnicode_Check(decl)) {
+        if (take_declared(t, cap, b, clsname, decl, taken) < 0) {
+            goto done;
+        }
+    }
+    else if (PyTuple_Check(decl) || PyList_Check(decl)) {
+        /* Nothing below runs code, so the sequence cannot change. */
+        for (i = 0; i < PySequence_Fast_GET_SIZE(decl); i++) {
+            if (take_declared(t, cap, b, clsname, PySequence_Fast_GET_ITEM(decl, i), taken) < 0) {
+                goto done;
+            }
+        }
+    }
+    else if (PyDict_Check(decl)) {
+        PyObject *v;
+        while (PyDict_Next(decl, &pos, &key, &v)) {
+            if (take_declared(t, cap, b, clsname, key, taken) < 0) {
+                goto done;
+            }
+        }
+    }
+    for (m = b->tp_members, i = 0; m->name != NULL; m++, i++) {
+        if (!taken[i] && is_slot_member(m) && add_slot(t, cap, m) < 0) {
+            goto done;
+        }
+    }
+    res = 0;
+done:
+    Py_XDECREF(decl);
+    Py_XDECREF(dict);
+    PyMem_RawFree(taken);
+    return res;
+}
+
 /* Collect the __slots__ members declared by tp and its Python bases, most
- * derived first.  0 / -1. */
+ * derived class first, each class's in declaration order (Pympler 1.1's
+ * order, so a value shared by two slots is credited to the same one).
+ * 0 / -1. */
 static int
 collect_slots(PymState *st, PyTypeObject *tp, PymTypeInfo *t)
 {
     PyObject *mro = tp->tp_mro;
-    Py_ssize_t i, n = 0, cap = 0;
+    Py_ssize_t i, cap = 0;
+    t->t_nslots = 0;
     if (mro == NULL || !PyTuple_Check(mro)) {
         return 0;
     }
     for (i = 0; i < PyTuple_GET_SIZE(mro); i++) {
         PyTypeObject *b = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
-        PyMemberDef *m;
         if (!PyType_Check(b) || !is_python_class(st, b) || b->tp_members == NULL) {
             continue;
         }
-        for (m = b->tp_members; m->name != NULL; m++) {
-            if (m->type != T_OBJECT_EX || (m->flags & READONLY)) {
-                continue;
-            }
-            if (n == cap) {
-                Py_ssize_t ncap = cap ? cap * 2 : 4;
-                Py_ssize_t *offs = (Py_ssize_t *)PyMem_RawRealloc(
-                    t->t_slot_offsets, (size_t)ncap * sizeof(Py_ssize_t));
-                const char **names;
-                if (offs == NULL) {
-                    PyErr_NoMemory();
-                    return -1;
-                }
-                t->t_slot_offsets = offs;
-                names = (const char **)PyMem_RawRealloc(
-                    (void *)t->t_slot_names, (size_t)ncap * sizeof(char *));
-                if (names == NULL) {
-                    PyErr_NoMemory();
-                    return -1;
-                }
-                t->t_slot_names = names;
-                cap = ncap;
-            }
-            t->t_slot_offsets[n] = m->offset;
-            t->t_slot_names[n] = m->name;
-            n++;
+        if (collect_class_slots(t, &cap, b) < 0) {
+            return -1;
         }
     }
-    t->t_nslots = n;
     return 0;
 }
 
@@ -182,6 +316,9 @@ base_kind(PymState *st, PyTypeObject *tp)
     }
     if (b == NULL || b == &PyBaseObject_Type) {
         return PYM_K_LEAF;
+    }
+    if (pym_npy_array_type(b) != NULL) {
+        return PYM_K_NDARRAY;   /* np.memmap, np.matrix, masked arrays, ... */
     }
     k = container_kind(b);
     if (k >= 0) {
@@ -241,6 +378,9 @@ classify(PymState *st, PyTypeObject *tp, int infer, PyObject *dictlike, PymTypeI
         }
         t->t_kind = PYM_K_INSTANCE;
         t->t_base_kind = base_kind(st, tp);
+        if (t->t_base_kind == PYM_K_NDARRAY) {
+            t->t_flags |= PYM_T_NUMPY;
+        }
         if (container_kind(tp) != PYM_K_DICT && is_dictlike(tp, infer, dictlike)) {
             /* A dict-like instance: its own storage, then the keys and
              * values of items() in place of a builtin base's items. */
@@ -250,6 +390,11 @@ classify(PymState *st, PyTypeObject *tp, int infer, PyObject *dictlike, PymTypeI
         return collect_slots(st, tp, t);
     }
     /* C types from here on. */
+    if (pym_npy_array_type(tp) != NULL) {
+        t->t_kind = PYM_K_NDARRAY;
+        t->t_flags = PYM_T_NUMPY;
+        return 0;
+    }
     if (is_structseq(tp)) {
         t->t_kind = PYM_K_ARRAY;
         t->t_special = PYM_S_STRUCTSEQ;
@@ -394,24 +539,25 @@ pym_typeinfo_sizeof_how(PymState *st, PymTypeInfo *t)
 int
 pym_type_is_ignored(PymState *st, PyTypeObject *o)
 {
-    PyObject *mod;
+    PyObject *dict, *mod;
     int res = 0;
     if (!(o->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
         /* Static types: the module is the tp_name prefix, builtins if none. */
         return strchr(o->tp_name, '.') == NULL;
     }
-    if (o->tp_dict == NULL) {
+    dict = PYM_TYPE_DICT(o);
+    if (dict == NULL) {
         return 0;
     }
-    mod = PyDict_GetItemWithError(o->tp_dict, st->str_module);   /* borrowed */
+    mod = PyDict_GetItemWithError(dict, st->str_module);   /* borrowed from dict */
     if (mod == NULL) {
         PyErr_Clear();
-        return 0;
     }
-    if (PyUnicode_Check(mod)) {
+    else if (PyUnicode_Check(mod)) {
         res = PyUnicode_CompareWithASCIIString(mod, "builtins") == 0
               || PyUnicode_CompareWithASCIIString(mod, "types") == 0
               || PyUnicode_CompareWithASCIIString(mod, "pympler.asizeof") == 0;
     }
+    Py_DECREF(dict);
     return res;
 }

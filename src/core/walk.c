@@ -326,8 +326,10 @@ encounter_typed(PymSizerObject *z, PyObject *o, Py_ssize_t depth, PymTypeInfo *t
         z->z_missed++;
         n = pym_sizing_basic(o);
     }
-    n += pym_inline_values_size(o);
-    n = pym_align_up(n, z->z_align);
+    if (t->t_flags & PYM_T_NUMPY) {
+        n += pym_sizing_npy_mapped(o, z->z_mapped);
+    }
+    n = pym_sizing_flat(o, n, z->z_align);
     *flat = n;
     *tinfo = t;
     if (z->z_profile && pym_stats_profile(z, o, n) < 0) {

@@ -31,8 +31,10 @@ _REFCOUNT_WORDS = 16 if hasattr(sys, 'getobjects') else 0  # Py_TRACE_REFS build
 
 # Classes registered with adict(), sized like dicts (passed to each sizer).
 _dict_classes = []
-# Share of a numpy memmap's mapped size assumed resident, in percent.
-_amapped = [1.0]
+# Share of a numpy memmap's mapped size assumed resident, in percent (the
+# engine's sizer starts with the initial value; see Asizer._sizes).
+_AMAPPED_INITIAL = 1.0
+_amapped = [_AMAPPED_INITIAL]
 
 # The engine's defaults for align and above are the ones a fresh Sizer starts
 # with (the module-level fast path relies on that): read, not repeated.
@@ -244,13 +246,16 @@ class Asizer(object):
             align=self._align_, code=self._code_, frames=self._frames_,
             ignored=self._ignored_, infer=self._infer_, limit=self._limit_,
             detail=self._detail_, profile=self._stats_ > 0,
-            above=self._above_, dictlike=tuple(_dict_classes))
+            above=self._above_, dictlike=tuple(_dict_classes), mapped=_amapped[0])
+        self._mapped_ = _amapped[0]
 
     # ---- sizing ------------------------------------------------------------
 
     def _sizes(self, objs, tree):
         # A module-level call (self._once) sizes once and drops the state,
         # which lets the engine skip recording singly-owned objects.
+        if self._mapped_ != _amapped[0]:   # amapped() changed since _configure
+            self._configure()
         return self._sizer.sizes(tuple(objs), tree=tree, once=self._once)
 
     def asizeof(self, *objs, above=None, align=None, code=None, cutoff=None,
@@ -547,8 +552,8 @@ def _distinct_sum(objs, sizes):
 
 
 def _default_sizes(objs):
-    """Total sizes of objs with every option at its default and no adict()
-    class, sized once by a fresh engine sizer (a new Sizer starts with those
+    """Total sizes of objs with every option at its default, no adict()
+    class and amapped() at its initial value, sized once by a fresh engine sizer (a new Sizer starts with those
     options): the common module-level call, without building an Asizer."""
     return _core.Sizer().sizes(objs, False, True)
 
@@ -568,7 +573,7 @@ def asizeof(*objs, **opts):
     """Combined total size of the given objects (each distinct object counted
     once); with ``all=True`` and no objects, of every object the garbage
     collector knows."""
-    if objs and not opts and not _dict_classes:
+    if objs and not opts and not _dict_classes and _amapped[0] == _AMAPPED_INITIAL:
         return _distinct_sum(objs, _default_sizes(objs))
     all_ = opts.pop('all', None)
     if objs:
@@ -592,7 +597,7 @@ def asizeof(*objs, **opts):
 
 def asizesof(*objs, **opts):
     """One total size per given object, in argument order."""
-    if objs and not opts and not _dict_classes:
+    if objs and not opts and not _dict_classes and _amapped[0] == _AMAPPED_INITIAL:
         return _default_sizes(objs)
     z = _module_sizer(opts)
     if not objs:
@@ -621,7 +626,7 @@ def flatsize(obj, align=0, **opts):
     z = _core.Sizer()
     z.configure(align=align, code=True, frames=True, ignored=False,
                 infer=infer, limit=0, detail=0, profile=False,
-                above=0, dictlike=tuple(_dict_classes))
+                above=0, dictlike=tuple(_dict_classes), mapped=_amapped[0])
     return z.flat(obj)
 
 
