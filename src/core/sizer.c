@@ -565,6 +565,8 @@ static PyType_Spec sizer_spec = {
 int
 pym_sizer_init(PyObject *module, PymState *st)
 {
+    PyObject *mapped;
+    int res;
     st->sizer_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &sizer_spec, NULL);
     if (st->sizer_type == NULL) {
         return -1;
@@ -572,6 +574,15 @@ pym_sizer_init(PyObject *module, PymState *st)
     if (PyModule_AddObjectRef(module, "Sizer", (PyObject *)st->sizer_type) < 0
         || PyModule_AddIntConstant(module, "DEFAULT_ALIGN", PYM_DEFAULT_ALIGN) < 0
         || PyModule_AddIntConstant(module, "DEFAULT_ABOVE", PYM_DEFAULT_ABOVE) < 0) {
+        return -1;
+    }
+    mapped = PyFloat_FromDouble(PYM_DEFAULT_MAPPED);
+    if (mapped == NULL) {
+        return -1;
+    }
+    res = PyModule_AddObjectRef(module, "DEFAULT_MAPPED", mapped);
+    Py_DECREF(mapped);
+    if (res < 0) {
         return -1;
     }
     return 0;

@@ -4,6 +4,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
 GC_HEADER_SIZE: int
 DEFAULT_ALIGN: int
 DEFAULT_ABOVE: int
+DEFAULT_MAPPED: float
 
 # Name specs of referents: None (unnamed), a str, or ('K'|'V', key).
 _NameSpec = Union[None, str, Tuple[str, Any]]

@@ -33,7 +33,7 @@ _REFCOUNT_WORDS = 16 if hasattr(sys, 'getobjects') else 0  # Py_TRACE_REFS build
 _dict_classes = []
 # Share of a numpy memmap's mapped size assumed resident, in percent (the
 # engine's sizer starts with the initial value; see Asizer._sizes).
-_AMAPPED_INITIAL = 1.0
+_AMAPPED_INITIAL = _core.DEFAULT_MAPPED
 _amapped = [_AMAPPED_INITIAL]
 
 # The engine's defaults for align and above are the ones a fresh Sizer starts
@@ -553,8 +553,9 @@ def _distinct_sum(objs, sizes):
 
 def _default_sizes(objs):
     """Total sizes of objs with every option at its default, no adict()
-    class and amapped() at its initial value, sized once by a fresh engine sizer (a new Sizer starts with those
-    options): the common module-level call, without building an Asizer."""
+    class and amapped() at its initial value, sized once by a fresh engine
+    sizer (a new Sizer starts with those options): the common module-level
+    call, without building an Asizer."""
     return _core.Sizer().sizes(objs, False, True)
 
 
