@@ -209,18 +209,18 @@ pym_type_cached_keys(PyTypeObject *tp)
 #endif /* PYM_HAS_MANAGED_DICT */
 
 /* Where an instance keeps its attributes, as read by pym_instance_attrs().
- *   dict:     the materialised __dict__ (borrowed) or NULL;
- *   values:   the values array when no dict exists (or, 3.13, the inline
+ *   ia_dict:     the materialised __dict__ (borrowed) or NULL;
+ *   ia_values:   the values array when no dict exists (or, 3.13, the inline
  *             values when they are still valid), or NULL;
- *   capacity: number of value slots that may be read (in bounds);
- *   storage:  bytes of the values array that belong to the instance but are
+ *   ia_capacity: number of value slots that may be read (in bounds);
+ *   ia_storage:  bytes of the values array that belong to the instance but are
  *             not reported by sys.getsizeof: 3.11/3.12 the separately
  *             allocated array (prefix included), 3.13 the inline values. */
 typedef struct {
-    PyObject *dict;
-    PyObject **values;
-    Py_ssize_t capacity;
-    Py_ssize_t storage;
+    PyObject *ia_dict;
+    PyObject **ia_values;
+    Py_ssize_t ia_capacity;
+    Py_ssize_t ia_storage;
 } PymInstanceAttrs;
 
 #if defined(PYM_HAS_MANAGED_DICT) && !defined(PYM_HAS_INLINE_VALUES)
@@ -258,10 +258,10 @@ static inline void
 pym_values_capacity(PyTypeObject *tp, PymInstanceAttrs *a)
 {
     PymDictKeys *keys = pym_type_cached_keys(tp);
-    Py_ssize_t prefix = ((uint8_t *)a->values)[-1];
+    Py_ssize_t prefix = ((uint8_t *)a->ia_values)[-1];
     Py_ssize_t cap = pym_values_cap_estimate(keys, prefix);
-    a->storage = prefix + cap * (Py_ssize_t)sizeof(PyObject *);
-    a->capacity = keys != NULL && keys->dk_nentries < cap ? keys->dk_nentries : cap;
+    a->ia_storage = prefix + cap * (Py_ssize_t)sizeof(PyObject *);
+    a->ia_capacity = keys != NULL && keys->dk_nentries < cap ? keys->dk_nentries : cap;
 }
 #endif
 
@@ -270,23 +270,23 @@ static inline void
 pym_instance_attrs(PyObject *obj, PymInstanceAttrs *a)
 {
     PyTypeObject *tp = Py_TYPE(obj);
-    a->dict = NULL;
-    a->values = NULL;
-    a->capacity = 0;
-    a->storage = 0;
+    a->ia_dict = NULL;
+    a->ia_values = NULL;
+    a->ia_capacity = 0;
+    a->ia_storage = 0;
 #if defined(PYM_HAS_INLINE_VALUES)
     if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
         /* 3.13: PyManagedDictPointer at offset -3 words; inline values
          * directly after the PyObject header. */
-        a->dict = ((PyObject **)obj)[-3];
+        a->ia_dict = ((PyObject **)obj)[-3];
         if (tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) {
             uint8_t *v = (uint8_t *)obj + tp->tp_basicsize;
             Py_ssize_t cap = v[0];          /* capacity */
             size_t prefix = ((size_t)cap + 7) & ~(size_t)7;
-            a->storage = (Py_ssize_t)(prefix + (cap + 1) * sizeof(PyObject *));
-            if (a->dict == NULL && v[3] /* valid */) {
-                a->values = (PyObject **)(v + 8);
-                a->capacity = cap;
+            a->ia_storage = (Py_ssize_t)(prefix + (cap + 1) * sizeof(PyObject *));
+            if (a->ia_dict == NULL && v[3] /* valid */) {
+                a->ia_values = (PyObject **)(v + 8);
+                a->ia_capacity = cap;
             }
         }
         return;
@@ -296,22 +296,22 @@ pym_instance_attrs(PyObject *obj, PymInstanceAttrs *a)
         /* 3.12: PyDictOrValues at offset -3 words; values tagged by bit 0. */
         char *dorv = ((char **)obj)[-3];
         if (((uintptr_t)dorv) & 1) {
-            a->values = (PyObject **)(dorv + 1);
+            a->ia_values = (PyObject **)(dorv + 1);
             pym_values_capacity(tp, a);
         }
         else {
-            a->dict = (PyObject *)dorv;
+            a->ia_dict = (PyObject *)dorv;
         }
         return;
     }
 #elif defined(PYM_HAS_MANAGED_DICT)
     if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
         /* 3.11: dict at offset -3 words, values array at -4 words. */
-        a->dict = ((PyObject **)obj)[-3];
-        if (a->dict == NULL) {
+        a->ia_dict = ((PyObject **)obj)[-3];
+        if (a->ia_dict == NULL) {
             PyObject **values = ((PyObject ***)obj)[-4];
             if (values != NULL) {
-                a->values = values;
+                a->ia_values = values;
                 pym_values_capacity(tp, a);
             }
         }
@@ -333,7 +333,7 @@ pym_instance_attrs(PyObject *obj, PymInstanceAttrs *a)
             off += (Py_ssize_t)size;
         }
         if (off > 0) {
-            a->dict = *(PyObject **)((char *)obj + off);
+            a->ia_dict = *(PyObject **)((char *)obj + off);
         }
     }
 }

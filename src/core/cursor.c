@@ -23,12 +23,12 @@ values_next(PyObject *o, Py_ssize_t *idx, PymRef *out)
 {
     PymInstanceAttrs a;
     pym_instance_attrs(o, &a);
-    if (a.values == NULL) {
+    if (a.ia_values == NULL) {
         return PYM_NEXT_END;   /* materialised meanwhile: the dict is elsewhere */
     }
-    while ((*idx >> 1) < a.capacity) {
+    while ((*idx >> 1) < a.ia_capacity) {
         Py_ssize_t i = *idx >> 1;
-        PyObject *v = a.values[i];
+        PyObject *v = a.ia_values[i];
         PyObject *key;
         if (v == NULL) {
             *idx = (i + 1) << 1;
@@ -209,10 +209,10 @@ instance_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
         }
         pym_instance_attrs(o, &a);
         f->f_phase = PH_CLASS;
-        if (a.dict != NULL) {
-            return child(out, a.dict, PYM_NAME_CSTR, "__dict__", NULL);
+        if (a.ia_dict != NULL) {
+            return child(out, a.ia_dict, PYM_NAME_CSTR, "__dict__", NULL);
         }
-        if (a.values != NULL) {
+        if (a.ia_values != NULL) {
             return PYM_NEXT_VALUES;
         }
     }
@@ -300,11 +300,11 @@ instance_next(PymCursorCtx *ctx, PymFrame *f, PymRef *out)
         PymInstanceAttrs a;
         pym_instance_attrs(o, &a);
         f->f_idx = 0;
-        if (a.dict != NULL) {
+        if (a.ia_dict != NULL) {
             f->f_phase = PH_END;
-            return child(out, a.dict, PYM_NAME_CSTR, "__dict__", NULL);
+            return child(out, a.ia_dict, PYM_NAME_CSTR, "__dict__", NULL);
         }
-        if (a.values == NULL || (Py_ssize_t)f->f_depth + 1 >= ctx->o_limit) {
+        if (a.ia_values == NULL || (Py_ssize_t)f->f_depth + 1 >= ctx->o_limit) {
             /* No values, or the virtual __dict__ sits at the depth limit:
              * its storage was counted with the instance, its items are not. */
             f->f_phase = PH_END;
@@ -331,14 +331,14 @@ values_done(PyObject *o, Py_ssize_t idx)
     PymInstanceAttrs a;
     Py_ssize_t i;
     pym_instance_attrs(o, &a);
-    if (a.values == NULL) {
+    if (a.ia_values == NULL) {
         return 1;
     }
     if (idx & 1) {
         return 0;   /* the value of the current key is still to come */
     }
-    for (i = idx >> 1; i < a.capacity; i++) {
-        if (a.values[i] != NULL) {
+    for (i = idx >> 1; i < a.ia_capacity; i++) {
+        if (a.ia_values[i] != NULL) {
             return 0;
         }
     }

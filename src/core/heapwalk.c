@@ -273,7 +273,7 @@ pym_walk_add_neutral(PymWalk *w, PyObject *t)
             return -1;
         }
         pym_instance_attrs(o, &a);   /* reads, never materialises */
-        if (a.dict != NULL && pym_idset_add(&w->w_neutral, a.dict) < 0) {
+        if (a.ia_dict != NULL && pym_idset_add(&w->w_neutral, a.ia_dict) < 0) {
             return -1;
         }
     }

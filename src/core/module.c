@@ -25,7 +25,7 @@ intern_into(PyObject **slot, const char *text)
 static int
 find_sizeof(PymState *st, PyTypeObject *tp, PyCFunction *out)
 {
-    PyObject *descr = _PyType_Lookup(tp, st->str_sizeof);  /* borrowed */
+    PyObject *descr = _PyType_Lookup(tp, st->ms_str_sizeof);  /* borrowed */
     if (descr == NULL || !Py_IS_TYPE(descr, &PyMethodDescr_Type)) {
         PyErr_Format(PyExc_RuntimeError, "%s.__sizeof__ is not a method descriptor",
                      tp->tp_name);
@@ -45,7 +45,7 @@ find_subtype_dealloc(PymState *st)
     if (cls == NULL) {
         return -1;
     }
-    st->subtype_dealloc = ((PyTypeObject *)cls)->tp_dealloc;
+    st->ms_subtype_dealloc = ((PyTypeObject *)cls)->tp_dealloc;
     Py_DECREF(cls);
     return 0;
 }
@@ -54,15 +54,15 @@ static int
 module_exec(PyObject *module)
 {
     PymState *st = pym_state_from_module(module);
-    if (intern_into(&st->str_sizeof, "__sizeof__") < 0
-        || intern_into(&st->str_items, "items") < 0
-        || intern_into(&st->str_module, "__module__") < 0
-        || intern_into(&st->str_K, "K") < 0
-        || intern_into(&st->str_V, "V") < 0) {
+    if (intern_into(&st->ms_str_sizeof, "__sizeof__") < 0
+        || intern_into(&st->ms_str_items, "items") < 0
+        || intern_into(&st->ms_str_module, "__module__") < 0
+        || intern_into(&st->ms_str_K, "K") < 0
+        || intern_into(&st->ms_str_V, "V") < 0) {
         return -1;
     }
-    if (find_sizeof(st, &PyBaseObject_Type, &st->object_sizeof) < 0
-        || find_sizeof(st, &PyDict_Type, &st->dict_sizeof) < 0
+    if (find_sizeof(st, &PyBaseObject_Type, &st->ms_object_sizeof) < 0
+        || find_sizeof(st, &PyDict_Type, &st->ms_dict_sizeof) < 0
         || find_subtype_dealloc(st) < 0) {
         return -1;
     }
@@ -86,12 +86,12 @@ static int
 module_traverse(PyObject *module, visitproc visit, void *arg)
 {
     PymState *st = pym_state_from_module(module);
-    Py_VISIT(st->sizer_type);
-    Py_VISIT(st->str_sizeof);
-    Py_VISIT(st->str_items);
-    Py_VISIT(st->str_module);
-    Py_VISIT(st->str_K);
-    Py_VISIT(st->str_V);
+    Py_VISIT(st->ms_sizer_type);
+    Py_VISIT(st->ms_str_sizeof);
+    Py_VISIT(st->ms_str_items);
+    Py_VISIT(st->ms_str_module);
+    Py_VISIT(st->ms_str_K);
+    Py_VISIT(st->ms_str_V);
     return 0;
 }
 
@@ -99,12 +99,12 @@ static int
 module_clear(PyObject *module)
 {
     PymState *st = pym_state_from_module(module);
-    Py_CLEAR(st->sizer_type);
-    Py_CLEAR(st->str_sizeof);
-    Py_CLEAR(st->str_items);
-    Py_CLEAR(st->str_module);
-    Py_CLEAR(st->str_K);
-    Py_CLEAR(st->str_V);
+    Py_CLEAR(st->ms_sizer_type);
+    Py_CLEAR(st->ms_str_sizeof);
+    Py_CLEAR(st->ms_str_items);
+    Py_CLEAR(st->ms_str_module);
+    Py_CLEAR(st->ms_str_K);
+    Py_CLEAR(st->ms_str_V);
     return 0;
 }
 

@@ -80,20 +80,20 @@ static_name(PyObject *o, int depth)
         goto done;   /* a property or other Python-level data descriptor */
     }
     pym_instance_attrs(o, &a);
-    if (a.dict != NULL && PyDict_Check(a.dict)) {
-        v = PyDict_GetItemWithError(a.dict, key);   /* borrowed */
+    if (a.ia_dict != NULL && PyDict_Check(a.ia_dict)) {
+        v = PyDict_GetItemWithError(a.ia_dict, key);   /* borrowed */
         if (v == NULL && PyErr_Occurred()) {
             goto error;
         }
         Py_XINCREF(v);
     }
-    else if (a.values != NULL) {
+    else if (a.ia_values != NULL) {
         Py_ssize_t i;
-        for (i = 0; i < a.capacity; i++) {
+        for (i = 0; i < a.ia_capacity; i++) {
             PyObject *k = pym_instance_value_key(o, i);
             if (k == key || (k != NULL && PyUnicode_CheckExact(k)
                              && PyUnicode_Compare(k, key) == 0)) {
-                v = Py_XNewRef(a.values[i]);
+                v = Py_XNewRef(a.ia_values[i]);
                 break;
             }
         }

@@ -29,15 +29,15 @@
 /* ---- module state (module.c) ------------------------------------------ */
 
 typedef struct {
-    PyTypeObject *sizer_type;          /* pympler._core.Sizer */
-    PyObject *str_sizeof;              /* "__sizeof__" (interned) */
-    PyObject *str_items;               /* "items" */
-    PyObject *str_module;              /* "__module__" */
-    PyObject *str_K;                   /* "K" */
-    PyObject *str_V;                   /* "V" */
-    PyCFunction object_sizeof;         /* object.__sizeof__'s C function */
-    PyCFunction dict_sizeof;           /* dict.__sizeof__'s C function */
-    destructor subtype_dealloc;        /* tp_dealloc of classes made by `class` */
+    PyTypeObject *ms_sizer_type;          /* pympler._core.Sizer */
+    PyObject *ms_str_sizeof;              /* "__sizeof__" (interned) */
+    PyObject *ms_str_items;               /* "items" */
+    PyObject *ms_str_module;              /* "__module__" */
+    PyObject *ms_str_K;                   /* "K" */
+    PyObject *ms_str_V;                   /* "V" */
+    PyCFunction ms_object_sizeof;         /* object.__sizeof__'s C function */
+    PyCFunction ms_dict_sizeof;           /* dict.__sizeof__'s C function */
+    destructor ms_subtype_dealloc;        /* tp_dealloc of classes made by `class` */
 } PymState;
 
 PymState *pym_state_from_module(PyObject *module);

@@ -268,7 +268,7 @@ collect_dictlike(PymState *st, PyObject *o, PymRefArray *a)
     PyObject *items = NULL, *it = NULL, *pair = NULL, *seq = NULL;
     int res = -1;
     a->a_fresh = 1;
-    items = PyObject_CallMethodObjArgs(o, st->str_items, NULL);
+    items = PyObject_CallMethodObjArgs(o, st->ms_str_items, NULL);
     if (items == NULL) {
         goto done;
     }
@@ -311,7 +311,7 @@ int
 pym_referents_base(PymState *st, PyObject *o, PymRefArray *a)
 {
     PyTypeObject *b = Py_TYPE(o);
-    while (b != NULL && (b->tp_flags & Py_TPFLAGS_HEAPTYPE) && b->tp_dealloc == st->subtype_dealloc) {
+    while (b != NULL && (b->tp_flags & Py_TPFLAGS_HEAPTYPE) && b->tp_dealloc == st->ms_subtype_dealloc) {
         b = b->tp_base;
     }
     if (b == NULL || b == &PyBaseObject_Type) {

@@ -38,8 +38,8 @@ core_instance_storage(PyObject *module, PyObject *obj)
 {
     PymInstanceAttrs a;
     pym_instance_attrs(obj, &a);
-    return Py_BuildValue("(Onn)", a.dict != NULL ? Py_True : Py_False,
-                         a.values != NULL ? a.capacity : (Py_ssize_t)0, a.storage);
+    return Py_BuildValue("(Onn)", a.ia_dict != NULL ? Py_True : Py_False,
+                         a.ia_values != NULL ? a.ia_capacity : (Py_ssize_t)0, a.ia_storage);
 }
 
 static PyMethodDef sizefuncs_functions[] = {

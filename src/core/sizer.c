@@ -567,11 +567,11 @@ pym_sizer_init(PyObject *module, PymState *st)
 {
     PyObject *mapped;
     int res;
-    st->sizer_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &sizer_spec, NULL);
-    if (st->sizer_type == NULL) {
+    st->ms_sizer_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &sizer_spec, NULL);
+    if (st->ms_sizer_type == NULL) {
         return -1;
     }
-    if (PyModule_AddObjectRef(module, "Sizer", (PyObject *)st->sizer_type) < 0
+    if (PyModule_AddObjectRef(module, "Sizer", (PyObject *)st->ms_sizer_type) < 0
         || PyModule_AddIntConstant(module, "DEFAULT_ALIGN", PYM_DEFAULT_ALIGN) < 0
         || PyModule_AddIntConstant(module, "DEFAULT_ABOVE", PYM_DEFAULT_ABOVE) < 0) {
         return -1;

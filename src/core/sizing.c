@@ -33,14 +33,14 @@ pym_sizing_resolve(PymState *st, PyTypeObject *tp, PyObject **func)
         || tp == &PyComplex_Type || tp == Py_TYPE(Py_None) || tp == &PyBaseObject_Type) {
         return PYM_SIZEOF_FAST;
     }
-    f = _PyType_Lookup(tp, st->str_sizeof);   /* borrowed, runs no code */
+    f = _PyType_Lookup(tp, st->ms_str_sizeof);   /* borrowed, runs no code */
     *func = f;
     if (f == NULL) {
         return PYM_SIZEOF_NONE;
     }
     if (Py_IS_TYPE(f, &PyMethodDescr_Type)) {
         PyMethodDef *def = ((PyMethodDescrObject *)f)->d_method;
-        if (def->ml_meth == st->object_sizeof) {
+        if (def->ml_meth == st->ms_object_sizeof) {
             return PYM_SIZEOF_OBJECT;
         }
         if (!PyType_IsSubtype(tp, PyDescr_TYPE(f))) {
@@ -50,7 +50,7 @@ pym_sizing_resolve(PymState *st, PyTypeObject *tp, PyObject **func)
              * sys.getsizeof, and the object counts as missed. */
             return PYM_SIZEOF_CALL;
         }
-        if (def->ml_meth == st->dict_sizeof) {
+        if (def->ml_meth == st->ms_dict_sizeof) {
             return PYM_SIZEOF_DICT;
         }
         if ((def->ml_flags & (METH_VARARGS | METH_KEYWORDS | METH_O | METH_NOARGS

@@ -42,7 +42,7 @@ pym_typecache_clear(PymTypeCache *c)
 static int
 is_python_class(PymState *st, PyTypeObject *tp)
 {
-    return (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && tp->tp_dealloc == st->subtype_dealloc;
+    return (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && tp->tp_dealloc == st->ms_subtype_dealloc;
 }
 
 /* Kind of the items of a builtin container type tp, or -1. */
@@ -549,7 +549,7 @@ pym_type_is_ignored(PymState *st, PyTypeObject *o)
     if (dict == NULL) {
         return 0;
     }
-    mod = PyDict_GetItemWithError(dict, st->str_module);   /* borrowed from dict */
+    mod = PyDict_GetItemWithError(dict, st->ms_str_module);   /* borrowed from dict */
     if (mod == NULL) {
         PyErr_Clear();
     }

@@ -421,9 +421,9 @@ pym_walk_name_spec(PymState *st, const PymRef *r)
     case PYM_NAME_MEMBER:
         return PyUnicode_FromString(r->r_cstr);
     case PYM_NAME_KEY:
-        return PyTuple_Pack(2, st->str_K, r->r_key);
+        return PyTuple_Pack(2, st->ms_str_K, r->r_key);
     case PYM_NAME_VALUE:
-        return PyTuple_Pack(2, st->str_V, r->r_key);
+        return PyTuple_Pack(2, st->ms_str_V, r->r_key);
     default:
         Py_RETURN_NONE;
     }
@@ -678,10 +678,10 @@ values_storage(PymSizerObject *z, PyObject *o, int kind)
         return 0;
     }
     pym_instance_attrs(o, &a);
-    if (a.values == NULL) {
+    if (a.ia_values == NULL) {
         return 0;
     }
-    n = a.storage - pym_inline_values_size(o);
+    n = a.ia_storage - pym_inline_values_size(o);
     return n > 0 ? pym_align_up(n, z->z_align) : 0;
 }
 
@@ -745,7 +745,7 @@ pym_walk_root(PymSizerObject *z, PyObject *root, PyObject **node)
         if (r == PYM_NEXT_VALUES) {
             PymInstanceAttrs a;
             pym_instance_attrs(f->f_obj, &a);
-            cflat = pym_align_up(a.storage - pym_inline_values_size(f->f_obj), z->z_align);
+            cflat = pym_align_up(a.ia_storage - pym_inline_values_size(f->f_obj), z->z_align);
             if (cflat < 0) {
                 cflat = 0;
             }
