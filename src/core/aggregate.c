@@ -73,8 +73,8 @@ fixed_size_state(PyTypeObject *tp, int how)
 {
     int plain = how == PYM_SIZEOF_OBJECT || how == PYM_SIZEOF_NONE
                 || (how == PYM_SIZEOF_FAST
-                    && (tp == &PyFloat_Type || tp == &PyComplex_Type
-                        || tp == Py_TYPE(Py_None) || tp == &PyBaseObject_Type));
+                    && (tp == &PyFloat_Type || tp == &PyComplex_Type || tp == Py_TYPE(Py_None)
+                        || tp == &PyBaseObject_Type));
     if (plain && tp->tp_itemsize == 0 && tp->tp_is_gc == NULL
         && !PyType_IsSubtype(tp, &PyType_Type)) {
         return -1;
@@ -144,7 +144,8 @@ label_index(PymHeapLabeler *L, PyObject *label)
     }
     if (L->l_nlabels == L->l_caplabels) {
         Py_ssize_t cap = L->l_caplabels ? L->l_caplabels * 2 : 64;
-        PyObject **labels = (PyObject **)PyMem_RawRealloc(L->l_labels, (size_t)cap * sizeof(PyObject *));
+        PyObject **labels = (PyObject **)PyMem_RawRealloc(L->l_labels,
+                                                          (size_t)cap * sizeof(PyObject *));
         PymHeapAcc *accs;
         if (labels == NULL) {
             PyErr_NoMemory();
@@ -452,7 +453,8 @@ pym_heap_labeler_init(PymHeapLabeler *L, PymState *st, PyObject *spec)
     pym_ptrmap_init(&L->l_index);
     L->l_state = st;
     if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 6) {
-        PyErr_SetString(PyExc_TypeError, "label spec must be "
+        PyErr_SetString(PyExc_TypeError,
+                        "label spec must be "
                         "(clean, applyrep, special, fastfunc, fastmodule, objlabel)");
         return -1;
     }

@@ -139,7 +139,7 @@ typedef struct {
     PyObject *me_value;
 } PymDictUnicodeEntry;
 
-#define PYM_DICT_KEYS_SPLIT 2
+#  define PYM_DICT_KEYS_SPLIT 2
 
 static inline PymDictUnicodeEntry *
 pym_dictkeys_unicode_entries(PymDictKeys *dk)
@@ -156,7 +156,7 @@ typedef struct {
 
 /* 3.11+: the entries of a dict can be read in place (the sizer's dict
  * cursor does, to look one entry ahead). */
-#define PYM_HAS_DICT_ENTRIES 1
+#  define PYM_HAS_DICT_ENTRIES 1
 
 /* Entry i of dict d, in storage order: 1 with *k and *v borrowed, 0 for an
  * empty or deleted slot, -1 past the end.  Runs no code; every call re-reads
@@ -172,15 +172,15 @@ pym_dict_entry(PyObject *d, Py_ssize_t i, PyObject **k, PyObject **v)
     if (mp->ma_values != NULL) {
         /* Split table: keys in the shared keys, values beside.  The values
          * array holds at least dk_nentries slots (see pym_values_capacity). */
-#ifdef PYM_HAS_INLINE_VALUES
+#  ifdef PYM_HAS_INLINE_VALUES
         uint8_t *vals = (uint8_t *)mp->ma_values;   /* capacity, size, embedded, valid */
         if (i >= vals[0]) {
             return -1;
         }
         *v = ((PyObject **)(vals + 8))[i];
-#else
+#  else
         *v = ((PyObject **)mp->ma_values)[i];
-#endif
+#  endif
         *k = pym_dictkeys_unicode_entries(dk)[i].me_key;
     }
     else if (dk->dk_kind == 0) {   /* DICT_KEYS_GENERAL */
@@ -470,15 +470,20 @@ pym_dict_split_values(PyObject *d, Py_ssize_t *counted, Py_ssize_t *apart)
 /* The object fields of a code object that the sizer follows, as an
  * X-macro: X(name).  Layouts from Include/cpython/code.h of each version. */
 #if PY_VERSION_HEX >= 0x030B0000
-#  define PYM_CODE_FIELDS(X) X(co_consts) X(co_names) X(co_exceptiontable) \
-       X(co_localsplusnames) X(co_localspluskinds) X(co_filename) X(co_name) \
-       X(co_qualname) X(co_linetable)
+#  define PYM_CODE_FIELDS(X) \
+      X(co_consts) \
+      X(co_names) X(co_exceptiontable) X(co_localsplusnames) X(co_localspluskinds) X(co_filename) \
+          X(co_name) X(co_qualname) X(co_linetable)
 #elif PY_VERSION_HEX >= 0x030A0000
-#  define PYM_CODE_FIELDS(X) X(co_code) X(co_consts) X(co_names) X(co_varnames) \
-       X(co_freevars) X(co_cellvars) X(co_filename) X(co_name) X(co_linetable)
+#  define PYM_CODE_FIELDS(X) \
+      X(co_code) \
+      X(co_consts) X(co_names) X(co_varnames) X(co_freevars) X(co_cellvars) X(co_filename) \
+          X(co_name) X(co_linetable)
 #else
-#  define PYM_CODE_FIELDS(X) X(co_code) X(co_consts) X(co_names) X(co_varnames) \
-       X(co_freevars) X(co_cellvars) X(co_filename) X(co_name) X(co_lnotab)
+#  define PYM_CODE_FIELDS(X) \
+      X(co_code) \
+      X(co_consts) X(co_names) X(co_varnames) X(co_freevars) X(co_cellvars) X(co_filename) \
+          X(co_name) X(co_lnotab)
 #endif
 
 /* Before 3.11 a generator owns a real frame object whose local variables

@@ -185,9 +185,7 @@ array_next(PymRefArray *a, PymRef *out)
  * attribute is descended into and the walk can drop it first (the stack of
  * a linked list then stays flat).  Totals and counters do not depend on the
  * order. */
-enum {
-    PH_DICT_FIRST = 0, PH_CLASS, PH_SLOTS, PH_BASE, PH_DICT_LAST, PH_VALUES, PH_END
-};
+enum { PH_DICT_FIRST = 0, PH_CLASS, PH_SLOTS, PH_BASE, PH_DICT_LAST, PH_VALUES, PH_END };
 
 /* Next referent of an instance or values frame (cursor.c). */
 int pym_cursor_next_other(PymCursorCtx *ctx, PymFrame *f, PymRef *out);

@@ -19,8 +19,8 @@ static inline int
 pym_heap_check_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t lo, Py_ssize_t hi)
 {
     if (nargs < lo || nargs > hi) {
-        PyErr_Format(PyExc_TypeError, "%s() takes %zd to %zd arguments (%zd given)",
-                     name, lo, hi, nargs);
+        PyErr_Format(PyExc_TypeError, "%s() takes %zd to %zd arguments (%zd given)", name, lo, hi,
+                     nargs);
         return -1;
     }
     return 0;

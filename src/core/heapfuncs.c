@@ -380,8 +380,8 @@ check_type_spec(const char *func, PyObject *spec)
     if (PyObject_IsSubclass((PyObject *)&PyBaseObject_Type, spec) < 0) {
         if (PyErr_ExceptionMatches(PyExc_TypeError)) {
             PyErr_Format(PyExc_TypeError,
-                         "%s(): Type must be a class, a union or a tuple of them, not %.100s",
-                         func, Py_TYPE(spec)->tp_name);
+                         "%s(): Type must be a class, a union or a tuple of them, not %.100s", func,
+                         Py_TYPE(spec)->tp_name);
         }
         return -1;
     }

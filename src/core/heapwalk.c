@@ -435,7 +435,8 @@ pym_walk_run(PymWalk *w)
     int res = -1;
 
 #ifdef PYM_HAS_GC_VISIT
-    if (pym_objvec_reserve(&w->w_tracked, 1 << 16) < 0 || pym_objvec_reserve(&w->w_untracked, 1 << 16) < 0) {
+    if (pym_objvec_reserve(&w->w_tracked, 1 << 16) < 0
+        || pym_objvec_reserve(&w->w_untracked, 1 << 16) < 0) {
         return -1;
     }
     PyUnstable_GC_VisitObjects(walk_gc_visitor, w);
@@ -458,7 +459,8 @@ pym_walk_run(PymWalk *w)
     n = PyList_GET_SIZE(objs);
     /* About as many untracked referents as tracked objects: one allocation
      * instead of a dozen doublings. */
-    if (pym_objvec_reserve(&w->w_tracked, n + 1) < 0 || pym_objvec_reserve(&w->w_untracked, n + 1) < 0) {
+    if (pym_objvec_reserve(&w->w_tracked, n + 1) < 0
+        || pym_objvec_reserve(&w->w_untracked, n + 1) < 0) {
         goto done;
     }
     for (i = 0; i < n; i++) {

@@ -27,8 +27,7 @@ find_sizeof(PymState *st, PyTypeObject *tp, PyCFunction *out)
 {
     PyObject *descr = _PyType_Lookup(tp, st->ms_str_sizeof);  /* borrowed */
     if (descr == NULL || !Py_IS_TYPE(descr, &PyMethodDescr_Type)) {
-        PyErr_Format(PyExc_RuntimeError, "%s.__sizeof__ is not a method descriptor",
-                     tp->tp_name);
+        PyErr_Format(PyExc_RuntimeError, "%s.__sizeof__ is not a method descriptor", tp->tp_name);
         return -1;
     }
     *out = ((PyMethodDescrObject *)descr)->d_method->ml_meth;
@@ -40,8 +39,8 @@ find_sizeof(PymState *st, PyTypeObject *tp, PyCFunction *out)
 static int
 find_subtype_dealloc(PymState *st)
 {
-    PyObject *cls = PyObject_CallFunction((PyObject *)&PyType_Type, "s()N",
-                                          "_pym_probe", PyDict_New());
+    PyObject *cls = PyObject_CallFunction((PyObject *)&PyType_Type, "s()N", "_pym_probe",
+                                          PyDict_New());
     if (cls == NULL) {
         return -1;
     }
@@ -56,14 +55,12 @@ module_exec(PyObject *module)
     PymState *st = pym_state_from_module(module);
     if (intern_into(&st->ms_str_sizeof, "__sizeof__") < 0
         || intern_into(&st->ms_str_items, "items") < 0
-        || intern_into(&st->ms_str_module, "__module__") < 0
-        || intern_into(&st->ms_str_K, "K") < 0
+        || intern_into(&st->ms_str_module, "__module__") < 0 || intern_into(&st->ms_str_K, "K") < 0
         || intern_into(&st->ms_str_V, "V") < 0) {
         return -1;
     }
     if (find_sizeof(st, &PyBaseObject_Type, &st->ms_object_sizeof) < 0
-        || find_sizeof(st, &PyDict_Type, &st->ms_dict_sizeof) < 0
-        || find_subtype_dealloc(st) < 0) {
+        || find_sizeof(st, &PyDict_Type, &st->ms_dict_sizeof) < 0 || find_subtype_dealloc(st) < 0) {
         return -1;
     }
     if (pym_sizer_init(module, st) < 0 || pym_sizefuncs_init(module) < 0) {
@@ -126,14 +123,9 @@ static PyModuleDef_Slot module_slots[] = {
 PyDoc_STRVAR(module_doc, "C engine of pympler: sizing, traversal and heap enumeration.");
 
 static struct PyModuleDef core_module = {
-    PyModuleDef_HEAD_INIT,
-    .m_name = "pympler._core",
-    .m_doc = module_doc,
-    .m_size = sizeof(PymState),
-    .m_slots = module_slots,
-    .m_traverse = module_traverse,
-    .m_clear = module_clear,
-    .m_free = module_free,
+    PyModuleDef_HEAD_INIT,      .m_name = "pympler._core", .m_doc = module_doc,
+    .m_size = sizeof(PymState), .m_slots = module_slots,   .m_traverse = module_traverse,
+    .m_clear = module_clear,    .m_free = module_free,
 };
 
 PyMODINIT_FUNC

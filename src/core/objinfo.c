@@ -91,8 +91,8 @@ static_name(PyObject *o, int depth)
         Py_ssize_t i;
         for (i = 0; i < a.ia_capacity; i++) {
             PyObject *k = pym_instance_value_key(o, i);
-            if (k == key || (k != NULL && PyUnicode_CheckExact(k)
-                             && PyUnicode_Compare(k, key) == 0)) {
+            if (k == key
+                || (k != NULL && PyUnicode_CheckExact(k) && PyUnicode_Compare(k, key) == 0)) {
                 v = Py_XNewRef(a.ia_values[i]);
                 break;
             }

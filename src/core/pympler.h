@@ -84,7 +84,7 @@ pym_leaf_size(PyObject *o)
 #ifdef PYM_HAS_UNICODE_WSTR
             && ((PyASCIIObject *)o)->wstr == NULL
 #endif
-            ) {
+        ) {
             return (Py_ssize_t)sizeof(PyASCIIObject) + PyUnicode_GET_LENGTH(o) + 1;
         }
         return pym_sizing_fast(o);
@@ -173,8 +173,7 @@ typedef struct {
                                 may be temporaries that die with the array */
 } PymRefArray;
 
-int pym_refarray_append(PymRefArray *a, PyObject *obj, PyObject *key,
-                        const char *cstr, int kind);
+int pym_refarray_append(PymRefArray *a, PyObject *obj, PyObject *key, const char *cstr, int kind);
 void pym_refarray_free(PymRefArray *a);
 
 /* ---- typeinfo.c: per-type classification ------------------------------ */
@@ -197,18 +196,30 @@ enum {
 /* How PYM_K_ARRAY referents are collected (t_special). */
 enum {
     PYM_S_NONE = 0,
-    PYM_S_TYPE, PYM_S_FUNCTION, PYM_S_METHOD, PYM_S_CLASSMETHOD, PYM_S_CODE,
-    PYM_S_CELL, PYM_S_GENERATOR, PYM_S_FRAME, PYM_S_EXCEPTION, PYM_S_TRACEBACK,
-    PYM_S_WEAKREF, PYM_S_PROPERTY, PYM_S_DOCONLY, PYM_S_STRUCTSEQ,
-    PYM_S_DICTLIKE, PYM_S_TRAVERSE
+    PYM_S_TYPE,
+    PYM_S_FUNCTION,
+    PYM_S_METHOD,
+    PYM_S_CLASSMETHOD,
+    PYM_S_CODE,
+    PYM_S_CELL,
+    PYM_S_GENERATOR,
+    PYM_S_FRAME,
+    PYM_S_EXCEPTION,
+    PYM_S_TRACEBACK,
+    PYM_S_WEAKREF,
+    PYM_S_PROPERTY,
+    PYM_S_DOCONLY,
+    PYM_S_STRUCTSEQ,
+    PYM_S_DICTLIKE,
+    PYM_S_TRAVERSE
 };
 
 /* Type flags (t_flags). */
-#define PYM_T_CODE_ONLY   0x01   /* contributes 0 unless code=True */
-#define PYM_T_IGNORED     0x02   /* contributes 0 unless ignored=False */
-#define PYM_T_FRAME       0x04   /* frame: ignored unless frames=True */
-#define PYM_T_TYPEOBJ     0x08   /* instances are classes: check per object */
-#define PYM_T_NUMPY       0x10   /* a numpy array type (npy.h) */
+#define PYM_T_CODE_ONLY 0x01   /* contributes 0 unless code=True */
+#define PYM_T_IGNORED 0x02   /* contributes 0 unless ignored=False */
+#define PYM_T_FRAME 0x04   /* frame: ignored unless frames=True */
+#define PYM_T_TYPEOBJ 0x08   /* instances are classes: check per object */
+#define PYM_T_NUMPY 0x10   /* a numpy array type (npy.h) */
 
 typedef struct {
     PyTypeObject *t_type;        /* strong */

@@ -101,8 +101,7 @@ function_parts(PyObject *func, PymRefArray *a, int with_closure)
         return 0;
     }
     f = (PyFunctionObject *)func;
-    if (add_named(a, "__doc__", f->func_doc) < 0
-        || add_named(a, "__name__", f->func_name) < 0
+    if (add_named(a, "__doc__", f->func_doc) < 0 || add_named(a, "__name__", f->func_name) < 0
         || add_named(a, "__code__", f->func_code) < 0) {
         return -1;
     }
@@ -149,8 +148,7 @@ collect_type(PyTypeObject *t, PymRefArray *a)
     }
     if (add_named(a, "__class__", (PyObject *)Py_TYPE(t)) < 0
         || add_named(a, "__doc__", own_attr(dict, "__doc__")) < 0
-        || add_named(a, "__mro__", t->tp_mro) < 0
-        || add_named(a, "__name__", name) < 0
+        || add_named(a, "__mro__", t->tp_mro) < 0 || add_named(a, "__name__", name) < 0
         || add_named(a, "__slots__", own_attr(dict, "__slots__")) < 0
         || add_named(a, "__weakref__", own_attr(dict, "__weakref__")) < 0
         || add_named(a, "__dict__", dict) < 0) {
@@ -228,10 +226,8 @@ collect_exception(PyObject *o, PymRefArray *a)
     }
     if (PyObject_TypeCheck(o, (PyTypeObject *)PyExc_SyntaxError)) {
         PySyntaxErrorObject *s = (PySyntaxErrorObject *)o;
-        if (add_named(a, "filename", s->filename) < 0
-            || add_named(a, "lineno", s->lineno) < 0
-            || add_named(a, "msg", s->msg) < 0
-            || add_named(a, "text", s->text) < 0) {
+        if (add_named(a, "filename", s->filename) < 0 || add_named(a, "lineno", s->lineno) < 0
+            || add_named(a, "msg", s->msg) < 0 || add_named(a, "text", s->text) < 0) {
             return -1;
         }
     }
@@ -311,7 +307,8 @@ int
 pym_referents_base(PymState *st, PyObject *o, PymRefArray *a)
 {
     PyTypeObject *b = Py_TYPE(o);
-    while (b != NULL && (b->tp_flags & Py_TPFLAGS_HEAPTYPE) && b->tp_dealloc == st->ms_subtype_dealloc) {
+    while (b != NULL && (b->tp_flags & Py_TPFLAGS_HEAPTYPE)
+           && b->tp_dealloc == st->ms_subtype_dealloc) {
         b = b->tp_base;
     }
     if (b == NULL || b == &PyBaseObject_Type) {
@@ -349,7 +346,8 @@ pym_referents_collect(PymState *st, PyObject *o, int special, int code, PymRefAr
     case PYM_S_TRACEBACK: {
         PyTracebackObject *tb = (PyTracebackObject *)o;
         if (add_named(a, "tb_frame", (PyObject *)tb->tb_frame) < 0
-            || add_named(a, "tb_next", tb->tb_next != NULL ? (PyObject *)tb->tb_next : Py_None) < 0) {
+            || add_named(a, "tb_next", tb->tb_next != NULL ? (PyObject *)tb->tb_next : Py_None)
+                   < 0) {
             return -1;
         }
         return 0;

@@ -89,8 +89,8 @@ sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
     PyObject *objs, *result = NULL, *given = NULL;
     int tree = 0, once = 0;
     Py_ssize_t i, n;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|pp:sizes", kwlist, &PyTuple_Type, &objs,
-                                     &tree, &once)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|pp:sizes", kwlist, &PyTuple_Type, &objs, &tree,
+                                     &once)) {
         return NULL;
     }
     if (sizer_check_idle(z) < 0) {
@@ -212,15 +212,15 @@ PyDoc_STRVAR(sizer_configure_doc,
 static PyObject *
 sizer_configure(PymSizerObject *z, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"align", "code", "frames", "ignored", "infer", "limit", "detail",
-                             "profile", "above", "dictlike", "mapped", NULL};
+    static char *kwlist[] = {"align",  "code",    "frames", "ignored",  "infer",  "limit",
+                             "detail", "profile", "above",  "dictlike", "mapped", NULL};
     Py_ssize_t align, limit, detail, above;
     int code, frames, ignored, infer, profile;
     PyObject *dictlike;
     double mapped = PYM_DEFAULT_MAPPED;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "nppppnnpnO!|d:configure", kwlist, &align, &code,
-                                     &frames, &ignored, &infer, &limit, &detail, &profile,
-                                     &above, &PyTuple_Type, &dictlike, &mapped)) {
+                                     &frames, &ignored, &infer, &limit, &detail, &profile, &above,
+                                     &PyTuple_Type, &dictlike, &mapped)) {
         return NULL;
     }
     if (!(mapped >= 0.0 && mapped <= 100.0)) {
@@ -311,10 +311,10 @@ PyDoc_STRVAR(sizer_counters_doc,
 static PyObject *
 sizer_counters(PymSizerObject *z, PyObject *Py_UNUSED(ignored))
 {
-    return Py_BuildValue("{snsnsnsnsnsnsnsnsn}", "total", z->z_total, "sized", z->z_sized,
-                         "seen", z->z_nseen, "duplicate", z->z_duplicate, "missed", z->z_missed,
-                         "excluded", z->z_excluded, "depth", z->z_depth, "ranked", z->z_ranked,
-                         "memory", (Py_ssize_t)z->z_peak_mem);
+    return Py_BuildValue("{snsnsnsnsnsnsnsnsn}", "total", z->z_total, "sized", z->z_sized, "seen",
+                         z->z_nseen, "duplicate", z->z_duplicate, "missed", z->z_missed, "excluded",
+                         z->z_excluded, "depth", z->z_depth, "ranked", z->z_ranked, "memory",
+                         (Py_ssize_t)z->z_peak_mem);
 }
 
 static PyObject *

@@ -125,8 +125,7 @@ pym_stats_rank(PymSizerObject *z, PyObject *o, Py_ssize_t total, Py_ssize_t dept
         }
     }
     entry = Py_BuildValue("(nNNnnn)", total, stat_ref(o), stat_key(o), depth,
-                          (Py_ssize_t)(uintptr_t)o,
-                          (Py_ssize_t)(uintptr_t)parent);
+                          (Py_ssize_t)(uintptr_t)o, (Py_ssize_t)(uintptr_t)parent);
     if (entry == NULL) {
         return -1;
     }

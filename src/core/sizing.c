@@ -27,10 +27,10 @@ pym_sizing_resolve(PymState *st, PyTypeObject *tp, PyObject **func)
 {
     PyObject *f;
     *func = NULL;
-    if (tp == &PyLong_Type || tp == &PyBool_Type || tp == &PyFloat_Type
-        || tp == &PyUnicode_Type || tp == &PyBytes_Type || tp == &PyTuple_Type
-        || tp == &PyList_Type || tp == &PySet_Type || tp == &PyFrozenSet_Type
-        || tp == &PyComplex_Type || tp == Py_TYPE(Py_None) || tp == &PyBaseObject_Type) {
+    if (tp == &PyLong_Type || tp == &PyBool_Type || tp == &PyFloat_Type || tp == &PyUnicode_Type
+        || tp == &PyBytes_Type || tp == &PyTuple_Type || tp == &PyList_Type || tp == &PySet_Type
+        || tp == &PyFrozenSet_Type || tp == &PyComplex_Type || tp == Py_TYPE(Py_None)
+        || tp == &PyBaseObject_Type) {
         return PYM_SIZEOF_FAST;
     }
     f = _PyType_Lookup(tp, st->ms_str_sizeof);   /* borrowed, runs no code */
@@ -53,8 +53,9 @@ pym_sizing_resolve(PymState *st, PyTypeObject *tp, PyObject **func)
         if (def->ml_meth == st->ms_dict_sizeof) {
             return PYM_SIZEOF_DICT;
         }
-        if ((def->ml_flags & (METH_VARARGS | METH_KEYWORDS | METH_O | METH_NOARGS
-                              | METH_FASTCALL | METH_METHOD)) == METH_NOARGS) {
+        if ((def->ml_flags
+             & (METH_VARARGS | METH_KEYWORDS | METH_O | METH_NOARGS | METH_FASTCALL | METH_METHOD))
+            == METH_NOARGS) {
             return PYM_SIZEOF_CMETHOD;
         }
         /* Other C signatures (3.13 ctypes metatypes use METH_METHOD |
@@ -114,7 +115,8 @@ unicode_sizeof(PyObject *o)
         if (a->wstr != NULL && !(PyUnicode_IS_COMPACT(o) && PyUnicode_KIND(o) == sizeof(wchar_t))
             && !(PyUnicode_IS_COMPACT_ASCII(o) && sizeof(wchar_t) == 1)) {
             Py_ssize_t wlen = PyUnicode_IS_COMPACT_ASCII(o)
-                ? PyUnicode_GET_LENGTH(o) : ((PyCompactUnicodeObject *)o)->wstr_length;
+                                  ? PyUnicode_GET_LENGTH(o)
+                                  : ((PyCompactUnicodeObject *)o)->wstr_length;
             size += (wlen + 1) * (Py_ssize_t)sizeof(wchar_t);
         }
         _Py_COMP_DIAG_POP
@@ -268,8 +270,8 @@ pym_sizing_npy_mapped(PyObject *o, double percent)
         || ((PyGetSetDescrObject *)descr)->d_getset->get == NULL) {
         return 0;
     }
-    res = ((PyGetSetDescrObject *)descr)->d_getset->get(
-        o, ((PyGetSetDescrObject *)descr)->d_getset->closure);
+    res = ((PyGetSetDescrObject *)descr)
+              ->d_getset->get(o, ((PyGetSetDescrObject *)descr)->d_getset->closure);
     if (res == NULL) {
         PyErr_Clear();
         return 0;

@@ -28,8 +28,8 @@ void pym_typecache_clear(PymTypeCache *c);
  * treatment.  Borrowed pointer valid until the cache grows or is cleared;
  * NULL with an exception set on error.  Its __sizeof__ is resolved on first
  * use (pym_typeinfo_sizeof_how). */
-PymTypeInfo *pym_typecache_get(PymState *st, PymTypeCache *c, PyTypeObject *tp,
-                               int infer, PyObject *dictlike);
+PymTypeInfo *pym_typecache_get(PymState *st, PymTypeCache *c, PyTypeObject *tp, int infer,
+                               PyObject *dictlike);
 
 /* The front slot of tp: the top PYM_TC_BITS bits of a Fibonacci hash. */
 static inline size_t
@@ -41,8 +41,7 @@ pym_typecache_slot(const PyTypeObject *tp)
 /* pym_typecache_get through the direct-mapped front (inline: the walk asks
  * for nearly every object it sizes). */
 static inline PymTypeInfo *
-pym_typecache_lookup(PymState *st, PymTypeCache *c, PyTypeObject *tp, int infer,
-                     PyObject *dictlike)
+pym_typecache_lookup(PymState *st, PymTypeCache *c, PyTypeObject *tp, int infer, PyObject *dictlike)
 {
     size_t slot = pym_typecache_slot(tp);
     PymTypeInfo *t;

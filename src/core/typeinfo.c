@@ -74,8 +74,7 @@ is_structseq(PyTypeObject *tp)
         return 0;
     }
     for (m = tp->tp_members; m->name != NULL; m++) {
-        if (m->type == T_OBJECT
-            && m->offset >= (Py_ssize_t)offsetof(PyTupleObject, ob_item)) {
+        if (m->type == T_OBJECT && m->offset >= (Py_ssize_t)offsetof(PyTupleObject, ob_item)) {
             return 1;
         }
     }
@@ -111,8 +110,8 @@ is_dictlike(PyTypeObject *tp, int infer, PyObject *dictlike)
         }
     }
     if (infer) {
-        static const char *const names[] = {"items", "keys", "values", "__len__", "get",
-                                            "has_key", NULL};
+        static const char *const names[] = {"items", "keys",    "values", "__len__",
+                                            "get",   "has_key", NULL};
         const char *const *n;
         for (n = names; *n != NULL; n++) {
             if (!type_has_callable(tp, *n)) {
@@ -138,16 +137,16 @@ add_slot(PymTypeInfo *t, Py_ssize_t *cap, const PyMemberDef *m)
     Py_ssize_t n = t->t_nslots;
     if (n == *cap) {
         Py_ssize_t ncap = *cap ? *cap * 2 : 4;
-        Py_ssize_t *offs = (Py_ssize_t *)PyMem_RawRealloc(
-            t->t_slot_offsets, (size_t)ncap * sizeof(Py_ssize_t));
+        Py_ssize_t *offs = (Py_ssize_t *)PyMem_RawRealloc(t->t_slot_offsets,
+                                                          (size_t)ncap * sizeof(Py_ssize_t));
         const char **names;
         if (offs == NULL) {
             PyErr_NoMemory();
             return -1;
         }
         t->t_slot_offsets = offs;
-        names = (const char **)PyMem_RawRealloc(
-            (void *)t->t_slot_names, (size_t)ncap * sizeof(char *));
+        names = (const char **)PyMem_RawRealloc((void *)t->t_slot_names,
+                                                (size_t)ncap * sizeof(char *));
         if (names == NULL) {
             PyErr_NoMemory();
             return -1;
@@ -188,8 +187,8 @@ slot_name_is(const char *mname, const char *name, const char *clsname)
 /* Append the not yet taken slot member of class b declared as name (a
  * str; anything else is skipped).  0 / -1. */
 static int
-take_declared(PymTypeInfo *t, Py_ssize_t *cap, PyTypeObject *b, const char *clsname,
-              PyObject *name, char *taken)
+take_declared(PymTypeInfo *t, Py_ssize_t *cap, PyTypeObject *b, const char *clsname, PyObject *name,
+              char *taken)
 {
     const char *cname;
     Py_ssize_t j = 0;
@@ -356,8 +355,8 @@ classify(PymState *st, PyTypeObject *tp, int infer, PyObject *dictlike, PymTypeI
         t->t_kind = PYM_K_SET;
         return 0;
     }
-    if (tp == &PyLong_Type || tp == &PyUnicode_Type || tp == &PyFloat_Type
-        || tp == &PyBytes_Type || tp == &PyBool_Type || tp == Py_TYPE(Py_None)) {
+    if (tp == &PyLong_Type || tp == &PyUnicode_Type || tp == &PyFloat_Type || tp == &PyBytes_Type
+        || tp == &PyBool_Type || tp == Py_TYPE(Py_None)) {
         return 0;
     }
     if (tp == &PyBaseObject_Type || tp == &PySuper_Type) {
@@ -492,8 +491,8 @@ pym_typecache_get(PymState *st, PymTypeCache *c, PyTypeObject *tp, int infer, Py
     }
     if (c->c_len == c->c_cap) {
         Py_ssize_t ncap = c->c_cap ? c->c_cap * 2 : 16;
-        PymTypeInfo *items = (PymTypeInfo *)PyMem_RawRealloc(
-            c->c_items, (size_t)ncap * sizeof(PymTypeInfo));
+        PymTypeInfo *items = (PymTypeInfo *)PyMem_RawRealloc(c->c_items,
+                                                             (size_t)ncap * sizeof(PymTypeInfo));
         if (items == NULL) {
             PyErr_NoMemory();
             return NULL;

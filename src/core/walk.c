@@ -265,8 +265,8 @@ skipped_by_type(const PymSizerObject *z, const PymTypeInfo *t)
     if ((t->t_flags & PYM_T_CODE_ONLY) && !z->z_code) {
         return 1;
     }
-    return z->z_ignored && ((t->t_flags & PYM_T_IGNORED)
-                            || ((t->t_flags & PYM_T_FRAME) && !z->z_frames));
+    return z->z_ignored
+           && ((t->t_flags & PYM_T_IGNORED) || ((t->t_flags & PYM_T_FRAME) && !z->z_frames));
 }
 
 /* A positional or excluded-ref object met again (mark: encounters << 1 |
@@ -299,8 +299,8 @@ encounter_marked(PymSizerObject *z, Py_ssize_t *mark, Py_ssize_t depth)
 /* The rest of encounter for an object to size that is not a fast leaf (t:
  * its type info if already looked up, else NULL). */
 static PYM_NOINLINE int
-encounter_typed(PymSizerObject *z, PyObject *o, Py_ssize_t depth, PymTypeInfo *t,
-                Py_ssize_t *flat, PymTypeInfo **tinfo)
+encounter_typed(PymSizerObject *z, PyObject *o, Py_ssize_t depth, PymTypeInfo *t, Py_ssize_t *flat,
+                PymTypeInfo **tinfo)
 {
     Py_ssize_t n;
     int how;
@@ -638,8 +638,8 @@ pop_frame(PymSizerObject *z, PyObject **root_node)
         if (res == 0 && z->z_tree) {
             PyObject *node = NULL;
             if (t->tk_children != NULL || (Py_ssize_t)f->f_depth <= z->z_detail) {
-                node = make_node(t->tk_name, virtual_node ? NULL : f->f_obj, t->tk_total, t->tk_flat,
-                                 t->tk_children);
+                node = make_node(t->tk_name, virtual_node ? NULL : f->f_obj, t->tk_total,
+                                 t->tk_flat, t->tk_children);
                 t->tk_name = NULL;
                 t->tk_children = NULL;
                 if (node == NULL) {
@@ -757,7 +757,8 @@ pym_walk_root(PymSizerObject *z, PyObject *root, PyObject **node)
                 }
             }
             if (depth < z->z_limit) {
-                if (push_frame(z, &ctx, Py_NewRef(f->f_obj), PYM_K_VALUES, 0, depth, cflat, name) < 0) {
+                if (push_frame(z, &ctx, Py_NewRef(f->f_obj), PYM_K_VALUES, 0, depth, cflat, name)
+                    < 0) {
                     goto error;
                 }
             }
@@ -786,8 +787,7 @@ pym_walk_root(PymSizerObject *z, PyObject *root, PyObject **node)
              * so the container's reference keeps c alive.  (Not weakly
              * referenceable: the single-owner test needs no weakref check,
              * and the container's reference is the only one when it is 1.) */
-            enc = encounter(z, c, depth, z->z_solo && ref.r_owned && Py_REFCNT(c) == 1,
-                            &cflat, &t);
+            enc = encounter(z, c, depth, z->z_solo && ref.r_owned && Py_REFCNT(c) == 1, &cflat, &t);
             if (enc < 0) {
                 goto error;
             }
@@ -804,8 +804,9 @@ pym_walk_root(PymSizerObject *z, PyObject *root, PyObject **node)
                 goto error;
             }
         }
-        enc = encounter(z, c, depth, z->z_solo && ref.r_owned && Py_REFCNT(c) == 2
-                                         && !PyType_SUPPORTS_WEAKREFS(Py_TYPE(c)),
+        enc = encounter(z, c, depth,
+                        z->z_solo && ref.r_owned && Py_REFCNT(c) == 2
+                            && !PyType_SUPPORTS_WEAKREFS(Py_TYPE(c)),
                         &cflat, &t);
         if (enc < 0) {
             Py_DECREF(c);
