@@ -468,23 +468,23 @@ pym_dict_split_values(PyObject *d, Py_ssize_t *counted, Py_ssize_t *apart)
 #endif
 
 /* The object fields of a code object that the sizer follows, as an
- * X-macro: X(name).  Layouts from Include/cpython/code.h of each version. */
+ * X-macro: X(name).  Layouts from Include/cpython/code.h of each version.
+ * (clang-format does not settle on a layout for these lists.) */
+/* clang-format off */
 #if PY_VERSION_HEX >= 0x030B0000
 #  define PYM_CODE_FIELDS(X) \
-      X(co_consts) \
-      X(co_names) X(co_exceptiontable) X(co_localsplusnames) X(co_localspluskinds) X(co_filename) \
-          X(co_name) X(co_qualname) X(co_linetable)
+      X(co_consts) X(co_names) X(co_exceptiontable) X(co_localsplusnames) \
+      X(co_localspluskinds) X(co_filename) X(co_name) X(co_qualname) X(co_linetable)
 #elif PY_VERSION_HEX >= 0x030A0000
 #  define PYM_CODE_FIELDS(X) \
-      X(co_code) \
-      X(co_consts) X(co_names) X(co_varnames) X(co_freevars) X(co_cellvars) X(co_filename) \
-          X(co_name) X(co_linetable)
+      X(co_code) X(co_consts) X(co_names) X(co_varnames) X(co_freevars) \
+      X(co_cellvars) X(co_filename) X(co_name) X(co_linetable)
 #else
 #  define PYM_CODE_FIELDS(X) \
-      X(co_code) \
-      X(co_consts) X(co_names) X(co_varnames) X(co_freevars) X(co_cellvars) X(co_filename) \
-          X(co_name) X(co_lnotab)
+      X(co_code) X(co_consts) X(co_names) X(co_varnames) X(co_freevars) \
+      X(co_cellvars) X(co_filename) X(co_name) X(co_lnotab)
 #endif
+/* clang-format on */
 
 /* Before 3.11 a generator owns a real frame object whose local variables
  * are in f_localsplus; from 3.11 gen tp_traverse visits them directly.
