@@ -220,11 +220,15 @@ collect_class_slots(PymTypeInfo *t, Py_ssize_t *cap, PyTypeObject *b)
     PyObject *dict = NULL, *decl = NULL, *key;
     const char *clsname = NULL;
     char *taken = NULL;
-    Py_ssize_t nmem = 0, i, pos = 0;
+    Py_ssize_t nmem = 0, nslot = 0, i, pos = 0;
     PyMemberDef *m;
     int res = -1;
     for (m = b->tp_members; m->name != NULL; m++) {
         nmem++;
+        nslot += is_slot_member(m);
+    }
+    if (nslot == 0) {
+        return 0;   /* the common case: no __slots__ here, nothing to look up */
     }
     taken = (char *)PyMem_RawCalloc((size_t)nmem + 1, 1);
     if (taken == NULL) {

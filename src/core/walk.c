@@ -89,19 +89,28 @@ dict_last(const PymSizerObject *z)
 
 /* ---- run-wide bookkeeping: shortcut records, kept objects ----------------- */
 
-/* Append p.  0 / -1 (memory error, exception set). */
-static int
+/* Make room for one more item.  0 / -1 (memory error, exception set). */
+static PYM_NOINLINE int
+ptrvec_grow(PymPtrVec *v)
+{
+    Py_ssize_t ncap = v->pv_cap ? v->pv_cap * 2 : 256;
+    void **items = (void **)PyMem_RawRealloc(v->pv_items, (size_t)ncap * sizeof(void *));
+    if (items == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    v->pv_items = items;
+    v->pv_cap = ncap;
+    return 0;
+}
+
+/* Append p.  0 / -1 (memory error, exception set).  Inline: the
+ * single-owner shortcut notes every object it skips. */
+static inline int
 ptrvec_push(PymPtrVec *v, void *p)
 {
-    if (v->pv_len == v->pv_cap) {
-        Py_ssize_t ncap = v->pv_cap ? v->pv_cap * 2 : 256;
-        void **items = (void **)PyMem_RawRealloc(v->pv_items, (size_t)ncap * sizeof(void *));
-        if (items == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        v->pv_items = items;
-        v->pv_cap = ncap;
+    if (v->pv_len == v->pv_cap && ptrvec_grow(v) < 0) {
+        return -1;
     }
     v->pv_items[v->pv_len++] = p;
     return 0;
@@ -134,25 +143,33 @@ solo_flush(PymSizerObject *z)
     return 0;
 }
 
+/* Move the objects of a referent array filled by a Python call to z_keep.
+ * 0 / -1 (memory error). */
+static PYM_NOINLINE int
+keep_fresh(PymSizerObject *z, PymRefArray *a)
+{
+    Py_ssize_t i;
+    for (i = 0; i < a->a_len; i++) {
+        if (a->a_items[i].r_obj != NULL) {
+            if (ptrvec_push(&z->z_keep, a->a_items[i].r_obj) < 0) {
+                return -1;
+            }
+            a->a_items[i].r_obj = NULL;   /* moved to z_keep */
+        }
+    }
+    return 0;
+}
+
 /* Release frame f.  Objects its referent array received from a Python call
  * move to z_keep instead: they may be temporaries that nothing else holds,
  * and a later temporary at the same address would be taken for them.  0 /
  * -1 (memory error; f is released all the same). */
-static int
+static inline int
 frame_release(PymSizerObject *z, PymFrame *f)
 {
     int res = 0;
     if (f->f_aux != NULL && !f->f_auxobj && ((PymRefArray *)f->f_aux)->a_fresh) {
-        PymRefArray *a = (PymRefArray *)f->f_aux;
-        Py_ssize_t i;
-        for (i = 0; i < a->a_len && res == 0; i++) {
-            if (a->a_items[i].r_obj != NULL) {
-                res = ptrvec_push(&z->z_keep, a->a_items[i].r_obj);
-                if (res == 0) {
-                    a->a_items[i].r_obj = NULL;   /* moved to z_keep */
-                }
-            }
-        }
+        res = keep_fresh(z, (PymRefArray *)f->f_aux);
     }
     pym_cursor_release(f);
     return res;
@@ -478,7 +495,7 @@ pym_walk_ctx(PymSizerObject *z, PymCursorCtx *ctx, int referents)
 }
 
 /* Set up f for o under the options of ctx; see sizer.h. */
-static int
+static inline int
 frame_open(const PymCursorCtx *ctx, PymFrame *f, PyObject *o, int kind, int special)
 {
     memset(f, 0, sizeof(*f));
