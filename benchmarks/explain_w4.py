@@ -192,6 +192,11 @@ def explain(p11, modules=W4_MODULES):
             obj = orec[k][0]
             if sys.version_info >= (3, 13) and type(obj).__flags__ & inline_values and b > a:
                 c = cats["instance-storage"]
+            elif type(obj) is dict and sys.version_info >= (3, 11):
+                # An instance's materialised dict with a split table: ours
+                # counts its values array as allocated (docs/sizing.md),
+                # sys.getsizeof one word per usable slot of the shared keys.
+                c = cats["instance-storage"]
             else:
                 c = unexplained["flat size of %s" % _tn(obj)]
             c[0] += a

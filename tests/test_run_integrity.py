@@ -201,3 +201,81 @@ def test_sizeof_storing_self_is_counted_once(n):
     expect = (flat(g, align=8) + flat(items, align=8) + flat(stash, align=8)
               + sum(flat(x, align=8) + flat(x.v, align=8) for x in items))
     assert got == expect
+
+
+class TargetStasher:
+    """Its Python __sizeof__ stores a new reference to an item of a container
+    of the graph (met before or after it) in the graph's stash.  It holds the
+    container, not the item, so the item can be singly owned."""
+
+    __slots__ = ('where', 'stash')
+
+    def __init__(self, where, stash):
+        self.where = where
+        self.stash = stash
+
+    def __sizeof__(self):
+        if self.where is not None:
+            container, key = self.where
+            self.stash.append(container[key])
+        return object.__sizeof__(self)
+
+
+def _random_graph(seed):
+    """Nested lists, tuples, dicts and sets of singly owned leaves and
+    containers, with stashers at random places whose __sizeof__ makes new
+    references to random objects of the graph; the stash is walked last."""
+    import random
+    rng = random.Random(seed)
+    stash = []
+    made = []           # every object built, candidates for a stasher's target
+    stashers = []
+
+    def leaf():
+        k = rng.randrange(3)
+        o = float(rng.random()) if k == 0 else ('s%d' % rng.randrange(10 ** 6) if k == 1
+                                               else rng.randrange(10 ** 6, 10 ** 7))
+        made.append(o)
+        return o
+
+    def node(depth):
+        if depth > 3 or rng.random() < 0.3:
+            if rng.random() < 0.15:
+                s = TargetStasher(None, stash)
+                stashers.append(s)
+                return s
+            return leaf()
+        n = rng.randrange(1, 6)
+        kind = rng.randrange(4)
+        kids = [node(depth + 1) for _ in range(n)] if kind != 3 else [leaf() for _ in range(n)]
+        if kind == 0:
+            o = kids
+        elif kind == 1:
+            o = tuple(kids)
+        elif kind == 2:
+            o = {('k%d' % i) + str(rng.random()): v for i, v in enumerate(kids)}
+        else:
+            o = set(kids)
+        made.append(o)
+        return o
+
+    root = [node(0) for _ in range(rng.randrange(2, 6))]
+    indexable = [o for o in made if isinstance(o, (list, tuple, dict)) and o]
+    for s in stashers:
+        if indexable:
+            c = rng.choice(indexable)
+            s.where = (c, rng.choice(list(c)) if isinstance(c, dict) else rng.randrange(len(c)))
+    # Leave the graph's objects singly owned (node() is in a reference
+    # cycle with its closure, which would keep these lists alive).
+    made.clear()
+    stashers.clear()
+    root.append(stash)
+    return root
+
+
+@pytest.mark.parametrize('seed', range(150))
+def test_random_graphs_with_stashing_sizeof(seed):
+    module = asizeof.asizeof(_random_graph(seed))
+    recording = asizeof.Asizer().asizeof(_random_graph(seed))
+    assert module == recording
+    assert asizeof.asizesof(_random_graph(seed)) == (recording,)

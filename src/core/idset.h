@@ -83,6 +83,22 @@ pym_idset_add(PymIdSet *s, const void *p)
     }
     return 2;
 }
+/* Mark p as seen once (its AGAIN bit is left as it is).  0 / -1 (memory
+ * error, exception set). */
+static inline int
+pym_idset_mark(PymIdSet *s, const void *p)
+{
+    uintptr_t a = (uintptr_t)p, page = a >> PYM_PAGE_SHIFT;
+    PymPage *r = *pym_idset_recent(s, page);
+    if (r == NULL || r->pg_page != page) {
+        r = pym_idset_page(s, page);
+        if (r == NULL) {
+            return -1;
+        }
+    }
+    r->pg_seen |= pym_idset_bit(a);
+    return 0;
+}
 /* 1 if p is in the set, 0 if not. */
 int pym_idset_contains(const PymIdSet *s, const void *p);
 /* Remove p from the set (its page record stays).  Never fails. */

@@ -264,6 +264,7 @@ typedef struct {
     uint8_t f_kind;          /* PYM_K_* */
     uint8_t f_phase;         /* PYM_K_INSTANCE: see cursor.c */
     uint8_t f_auxobj;        /* f_aux is a PyObject * (else a PymRefArray *) */
+    uint8_t f_solo;          /* the walk took a child as singly owned (walk.c) */
 } PymFrame;
 
 enum { PYM_NEXT_END = 0, PYM_NEXT_CHILD = 1, PYM_NEXT_VALUES = 2 };

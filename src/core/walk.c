@@ -124,18 +124,103 @@ ptrvec_free(PymPtrVec *v)
     v->pv_len = v->pv_cap = 0;
 }
 
+/* Notes of the single-owner shortcut.  A child taken as singly owned is not
+ * recorded in z_seen, but noted, in case a Python callback later makes a
+ * new reference to it (solo_flush).  A child of a list, tuple, dict or set
+ * is noted by a flag on its container's frame: the container's children can
+ * be listed again (solo_replay), so a list of a million ints costs one note.
+ * Other children (slots, attribute values, C referents) are noted one by
+ * one in z_solos.  A frame with the flag adds its container to z_solos when
+ * it is released, tagged with its cursor kind in the low bits (objects are
+ * 16-byte aligned, and PYM_K_LIST..PYM_K_SET are 1..4). */
+#define SOLO_TAG_MASK ((uintptr_t)15)
+
+/* Can the children of frame f be listed again (solo_replay)? */
+static inline int
+solo_replayable(const PymFrame *f)
+{
+    return (f->f_kind == PYM_K_LIST || f->f_kind == PYM_K_TUPLE || f->f_kind == PYM_K_DICT
+            || f->f_kind == PYM_K_SET)
+           && !f->f_auxobj;
+}
+
+/* Note o, taken as singly owned, reached from frame from.  0 / -1. */
+static inline int
+solo_note(PymSizerObject *z, PymFrame *from, PyObject *o)
+{
+    if (solo_replayable(from)) {
+        from->f_solo = 1;
+        return 0;
+    }
+    return ptrvec_push(&z->z_solos, o);
+}
+
+/* Mark in z_seen the children of container o (cursor kind) at cursor
+ * positions up to limit: the ones the walk has handed out so far (all of
+ * them for limit PY_SSIZE_T_MAX).  The container has not changed since, as
+ * no Python code ran.  Positional arguments keep their z_marks state.
+ * 0 / -1. */
+static PYM_NOINLINE int
+solo_replay(PymSizerObject *z, PyObject *o, int kind, Py_ssize_t limit)
+{
+    Py_ssize_t idx = 0;
+    PymRef ref;
+    for (;;) {
+        int r;
+        switch (kind) {
+        case PYM_K_LIST:
+            r = list_next(o, &idx, &ref);
+            break;
+        case PYM_K_TUPLE:
+            r = tuple_next(o, &idx, &ref);
+            break;
+        case PYM_K_DICT:
+            r = dict_next(o, &idx, &ref);
+            break;
+        case PYM_K_SET:
+            r = set_next(o, &idx, &ref);
+            break;
+        default:
+            return 0;
+        }
+        if (r != PYM_NEXT_CHILD || idx > limit) {
+            return 0;
+        }
+        if (pym_mark_maybe(z, ref.r_obj) && pym_ptrmap_get(&z->z_marks, ref.r_obj) != NULL) {
+            continue;
+        }
+        if (pym_idset_mark(&z->z_seen, ref.r_obj) < 0) {
+            return -1;
+        }
+    }
+}
+
 /* A Python callback is about to run (a Python __sizeof__).  It may store a
  * new reference to any object, also to one the single-owner shortcut did
  * not record because it had one owner when it was met: record those now,
- * while no code has run yet and they are all alive, and stop trusting the
- * shortcut for the rest of the run.  0 / -1. */
+ * while no code has run yet and they are all alive (their owners are, up
+ * to the roots), and stop trusting the shortcut for the rest of the run.
+ * 0 / -1. */
 static PYM_NOINLINE int
 solo_flush(PymSizerObject *z)
 {
     Py_ssize_t i;
     z->z_solo = 0;
+    for (i = 0; i < z->z_sp; i++) {
+        PymFrame *f = &z->z_stack[i];
+        if (f->f_solo) {
+            f->f_solo = 0;
+            if (solo_replay(z, f->f_obj, f->f_kind, f->f_idx) < 0) {
+                return -1;
+            }
+        }
+    }
     for (i = 0; i < z->z_solos.pv_len; i++) {
-        if (pym_idset_add(&z->z_seen, z->z_solos.pv_items[i]) < 0) {
+        uintptr_t p = (uintptr_t)z->z_solos.pv_items[i];
+        int tag = (int)(p & SOLO_TAG_MASK);
+        int r = tag ? solo_replay(z, (PyObject *)(p & ~SOLO_TAG_MASK), tag, PY_SSIZE_T_MAX)
+                    : pym_idset_mark(&z->z_seen, (void *)p);
+        if (r < 0) {
             return -1;
         }
     }
@@ -168,8 +253,12 @@ static inline int
 frame_release(PymSizerObject *z, PymFrame *f)
 {
     int res = 0;
+    if (f->f_solo && z->z_solo) {
+        /* Its children are all handed out: note the container (above). */
+        res = ptrvec_push(&z->z_solos, (void *)((uintptr_t)f->f_obj | (uintptr_t)f->f_kind));
+    }
     if (f->f_aux != NULL && !f->f_auxobj && ((PymRefArray *)f->f_aux)->a_fresh) {
-        res = keep_fresh(z, (PymRefArray *)f->f_aux);
+        res |= keep_fresh(z, (PymRefArray *)f->f_aux);
     }
     pym_cursor_release(f);
     return res;
@@ -366,8 +455,8 @@ encounter_typed(PymSizerObject *z, PyObject *o, Py_ssize_t depth, PymTypeInfo *t
  * (exception set).  Inline: the walk calls it for every referent; the
  * rarer paths are out of line. */
 static PYM_ALWAYS_INLINE int
-encounter(PymSizerObject *z, PyObject *o, Py_ssize_t depth, int solo, Py_ssize_t *flat,
-          PymTypeInfo **tinfo)
+encounter(PymSizerObject *z, PyObject *o, Py_ssize_t depth, PymFrame *from, int solo,
+          Py_ssize_t *flat, PymTypeInfo **tinfo)
 {
     Py_ssize_t *mark;
     PymTypeInfo *t = NULL;
@@ -379,9 +468,9 @@ encounter(PymSizerObject *z, PyObject *o, Py_ssize_t depth, int solo, Py_ssize_t
     else if (solo) {
         /* The only reference to o is the one it was reached through (and
          * ours), so no other path leads to it: it cannot be seen again in
-         * this run and need not be looked up.  It is noted in z_solos, in
+         * this run and need not be looked up.  It is noted (solo_note), in
          * case a Python callback later makes a new reference to it. */
-        if (ptrvec_push(&z->z_solos, o) < 0) {
+        if (solo_note(z, from, o) < 0) {
             return -1;
         }
         z->z_nseen++;
@@ -715,7 +804,7 @@ pym_walk_root(PymSizerObject *z, PyObject *root, PyObject **node)
     pym_walk_ctx(z, &ctx, 0);
     *node = NULL;
 
-    enc = encounter(z, root, 0, 0, &flat, &t);
+    enc = encounter(z, root, 0, NULL, 0, &flat, &t);
     if (enc < 0) {
         return -1;
     }
@@ -804,7 +893,8 @@ pym_walk_root(PymSizerObject *z, PyObject *root, PyObject **node)
              * so the container's reference keeps c alive.  (Not weakly
              * referenceable: the single-owner test needs no weakref check,
              * and the container's reference is the only one when it is 1.) */
-            enc = encounter(z, c, depth, z->z_solo && ref.r_owned && Py_REFCNT(c) == 1, &cflat, &t);
+            enc = encounter(z, c, depth, f, z->z_solo && ref.r_owned && Py_REFCNT(c) == 1, &cflat,
+                            &t);
             if (enc < 0) {
                 goto error;
             }
@@ -821,7 +911,7 @@ pym_walk_root(PymSizerObject *z, PyObject *root, PyObject **node)
                 goto error;
             }
         }
-        enc = encounter(z, c, depth,
+        enc = encounter(z, c, depth, f,
                         z->z_solo && ref.r_owned && Py_REFCNT(c) == 2
                             && !PyType_SUPPORTS_WEAKREFS(Py_TYPE(c)),
                         &cflat, &t);
