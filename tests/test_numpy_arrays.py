@@ -178,3 +178,9 @@ def test_hostile_array_subclass_is_not_asked_anything():
     h = a.view(Hostile)
     assert A.asizeof(h) >= a.nbytes + A.flatsize(h, align=8)
     assert any(o is a for o in A.refs(h))
+
+
+def test_leng_of_numpy_arrays_counts_every_dimension():
+    assert A.leng(np.array(3.0)) == 8            # 0-d: no TypeError
+    assert A.leng(np.zeros((3, 4))) == 96        # all 12 elements
+    assert A.itemsize(np.zeros((3, 4), dtype=np.int32)) == 4

@@ -748,16 +748,16 @@ static PyObject *
 summary_diff_impl(PyObject *left, PyObject *right)
 {
     PyObject *ld = NULL, *rd = NULL, *litems = NULL, *ritems = NULL, *res = NULL;
-    PyObject *other = NULL, *item = NULL;
+    PyObject *other = NULL, *item = NULL, *pair = NULL;
     Py_ssize_t i;
 
     ld = rows_by_label(left);
     rd = ld == NULL ? NULL : rows_by_label(right);
     /* Rows, cells and labels are user objects: their __getitem__, __sub__,
      * __neg__, __hash__ and __eq__ may run any code, which can reach the
-     * tables through gc.get_objects() and empty them.  So the loops go
-     * over private lists of (label, row) pairs and every reference used
-     * across such a call is a strong one. */
+     * tables through gc.get_objects() and empty them (the lists of pairs
+     * too: they are ordinary tracked lists).  So each pair is held by a
+     * strong reference while its label and row are used. */
     ritems = rd == NULL ? NULL : PyDict_Items(rd);
     litems = ritems == NULL ? NULL : PyDict_Items(ld);
     res = litems == NULL ? NULL : PyList_New(0);
@@ -765,8 +765,10 @@ summary_diff_impl(PyObject *left, PyObject *right)
         goto error;
     }
     for (i = 0; i < PyList_GET_SIZE(ritems); i++) {
-        PyObject *pair = PyList_GET_ITEM(ritems, i);   /* ritems is private */
-        PyObject *key = PyTuple_GET_ITEM(pair, 0), *row = PyTuple_GET_ITEM(pair, 1);
+        PyObject *key, *row;
+        pair = Py_NewRef(PyList_GET_ITEM(ritems, i));
+        key = PyTuple_GET_ITEM(pair, 0);   /* held by pair */
+        row = PyTuple_GET_ITEM(pair, 1);
         if (PyDict_GetItemRef(ld, key, &other) < 0) {
             goto error;
         }
@@ -776,22 +778,26 @@ summary_diff_impl(PyObject *left, PyObject *right)
             goto error;
         }
         Py_CLEAR(item);
+        Py_CLEAR(pair);
     }
     for (i = 0; i < PyList_GET_SIZE(litems); i++) {
-        PyObject *pair = PyList_GET_ITEM(litems, i);   /* litems is private */
-        PyObject *key = PyTuple_GET_ITEM(pair, 0), *row = PyTuple_GET_ITEM(pair, 1);
-        int in_right = PyDict_Contains(rd, key);
+        PyObject *key, *row;
+        int in_right;
+        pair = Py_NewRef(PyList_GET_ITEM(litems, i));
+        key = PyTuple_GET_ITEM(pair, 0);   /* held by pair */
+        row = PyTuple_GET_ITEM(pair, 1);
+        in_right = PyDict_Contains(rd, key);
         if (in_right < 0) {
             goto error;
         }
-        if (in_right) {
-            continue;
+        if (!in_right) {
+            item = diff_row(key, NULL, row);
+            if (item == NULL || PyList_Append(res, item) < 0) {
+                goto error;
+            }
+            Py_CLEAR(item);
         }
-        item = diff_row(key, NULL, row);
-        if (item == NULL || PyList_Append(res, item) < 0) {
-            goto error;
-        }
-        Py_CLEAR(item);
+        Py_CLEAR(pair);
     }
     Py_DECREF(ld);
     Py_DECREF(rd);
@@ -800,6 +806,7 @@ summary_diff_impl(PyObject *left, PyObject *right)
     return res;
 
 error:
+    Py_XDECREF(pair);
     Py_XDECREF(item);
     Py_XDECREF(other);
     Py_XDECREF(ld);

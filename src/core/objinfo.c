@@ -1,12 +1,15 @@
 /* objinfo.c -- facts about one object read statically, for the small
  * functions of pympler.asizeof (basicsize, itemsize, leng, Asized names).
  *
- * Nothing here runs Python code of the object, its class or its metaclass:
+ * No Python code of the object, its class or its metaclass is looked up:
  * the type is Py_TYPE(obj) (whatever a __class__ property claims), its
- * facts are the C slots, and a name is one that lives in a C struct
- * (classes, functions, builtins, descriptors, modules), a C getter or slot
- * of the object's type, or the object's own attribute storage (read
- * without materialising an instance dict).
+ * facts are the C slots, and a name is an exact str that lives in a C
+ * struct (classes, functions, builtins, descriptors, modules), a C getter
+ * or slot of the object's type, or the object's own attribute storage
+ * (read without materialising an instance dict).  Two limits: a C getter
+ * of an extension type is C code we call (a Cython property may run more),
+ * and a lookup of "__name__" in a dict whose keys are not all str can call
+ * the __eq__ of a key with the same hash.
  * Python interface: pympler._core.typeslots / static_name.
  */
 #include "pympler.h"
@@ -48,7 +51,7 @@ static_name(PyObject *o, int depth)
     if (PyModule_Check(o)) {
         PyObject *d = PyModule_GetDict(o);   /* borrowed, never NULL */
         v = PyDict_GetItemString(d, "__name__");   /* borrowed */
-        if (v != NULL && PyUnicode_Check(v)) {
+        if (v != NULL && PyUnicode_CheckExact(v)) {
             return Py_NewRef(v);
         }
         Py_RETURN_NONE;
@@ -98,12 +101,12 @@ static_name(PyObject *o, int depth)
             }
         }
     }
-    if (v == NULL && descr != NULL && PyUnicode_Check(descr)) {
+    if (v == NULL && descr != NULL && PyUnicode_CheckExact(descr)) {
         v = Py_NewRef(descr);   /* a plain str class attribute */
     }
 done:
     Py_DECREF(key);
-    if (v != NULL && !PyUnicode_Check(v)) {
+    if (v != NULL && !PyUnicode_CheckExact(v)) {
         Py_CLEAR(v);
     }
     if (v == NULL) {

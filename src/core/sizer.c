@@ -320,10 +320,25 @@ sizer_counters(PymSizerObject *z, PyObject *Py_UNUSED(ignored))
 static PyObject *
 sizer_profiles(PymSizerObject *z, PyObject *Py_UNUSED(ignored))
 {
-    if (z->z_profiles == NULL) {
-        return PyDict_New();
+    PyObject *out, *key, *rec;
+    Py_ssize_t pos = 0;
+    out = PyDict_New();
+    if (out == NULL || z->z_profiles == NULL) {
+        return out;
     }
-    return PyDict_Copy(z->z_profiles);
+    /* Tuple copies of the records: a caller changing what it got cannot
+     * reach the lists the next sizing run updates in place.  The keys are
+     * ints and the records lists of ours, so nothing here runs user code. */
+    while (PyDict_Next(z->z_profiles, &pos, &key, &rec)) {
+        PyObject *t = PyList_AsTuple(rec);
+        if (t == NULL || PyDict_SetItem(out, key, t) < 0) {
+            Py_XDECREF(t);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(t);
+    }
+    return out;
 }
 
 static PyObject *

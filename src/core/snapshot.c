@@ -15,6 +15,11 @@
  *   3. refs[x] > 0 means something outside R and outside the tracker's list
  *      refers to x (a frame, a C global, an ignored object, the caller):
  *      x is reachable, and so is everything reachable from it within R.
+ *   4. an object of the list that the walk did not find (an untracked
+ *      object referred to only from a running function's locals, which are
+ *      not objects the walk visits on 3.11+, or by a frozen object) is
+ *      alive when anything besides the list holds it (Py_REFCNT > 1), unless
+ *      it is ignored (an ignored object of the list is reported removed).
  *
  * What stays unreachable is held only by the tracker's list, directly or
  * through other such objects (cycles among them included): those of the
@@ -267,6 +272,16 @@ heap_track_impl(PyObject *old, PyObject *ignore)
         for (k = 0; k < PyList_GET_SIZE(old); k++) {
             PyObject *o = PyList_GET_ITEM(old, k);
             TrackEntry *e = track_find(&T, o);
+            if (e == NULL && Py_REFCNT(o) > 1 && !pym_idset_contains(&w.w_ignore, o)) {
+                /* Not found by the walk, yet held by more than the
+                 * tracker's list: an untracked object that only a running
+                 * function's local variables (or a frozen object, or C
+                 * code) refer to.  Still alive: kept, in neither list. */
+                if (PyList_Append(new, o) < 0) {
+                    goto done;
+                }
+                continue;
+            }
             if ((e == NULL || !e->e_reach) && PyList_Append(removed, o) < 0) {
                 goto done;
             }

@@ -11,8 +11,11 @@
  *     given to exclude_refs(): sized only when given at depth 0 and not yet
  *     sized; n is encounters << 1 | sized;
  *   - otherwise z_seen (PymIdSet) tells first / second / later encounter.
- * An object is in at most one of the two, so counters are exact:
- *   seen = encounters, sized = first encounters, duplicate = second ones.
+ * An object is in at most one of the two, so in a recording run counters
+ * are exact: seen = encounters, sized = first encounters, duplicate =
+ * second ones.  A module-level run may skip the seen set (the single-owner
+ * shortcut, lean runs; sizer.c): its duplicate count is then a lower
+ * bound, which nobody reads.
  *
  * Tracking (per-frame totals in z_track) is on only when the caller wants an
  * Asized tree (detail) or ranking (stats with above > 0); otherwise each
@@ -84,8 +87,6 @@ dict_last(const PymSizerObject *z)
 {
     return !z->z_tracking && z->z_limit == PY_SSIZE_T_MAX;
 }
-
-/* ---- encounter ----------------------------------------------------------- */
 
 /* ---- run-wide bookkeeping: shortcut records, kept objects ----------------- */
 

@@ -9,6 +9,9 @@ The layouts reproduce what Pympler 1.1 prints for the same data.
 """
 import struct
 
+_TYPE_MODULE = type.__dict__["__module__"].__get__
+_TYPE_NAME = type.__dict__["__name__"].__get__
+
 __all__ = [
     "SI", "clip", "clip_repr", "header_lines", "largest_lines", "plural",
     "profile_lines", "summary_lines", "typedef_lines", "typekey",
@@ -368,12 +371,13 @@ def _dictlike_groups(dictlike):
         if isinstance(item, tuple) and len(item) == 2:
             mod, name = item
         else:
+            # type's own C getters: no metaclass descriptor or __getattr__
+            # runs (a non-class raises TypeError).
             try:
-                mod = type.__getattribute__(item, "__module__")
-                name = type.__getattribute__(item, "__name__")
+                mod = _TYPE_MODULE(item)
+                name = _TYPE_NAME(item)
             except Exception:
-                mod = getattr(item, "__module__", "?")
-                name = getattr(item, "__name__", "?")
+                mod = name = "?"
         if type(mod) is not str:   # a class body may set any __module__
             mod = "?"
         if type(name) is not str:

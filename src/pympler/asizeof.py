@@ -710,15 +710,23 @@ def _array_type(tp):
     array.array, numpy.ndarray or numpy.memmap (looked up in sys.modules,
     never imported), else None."""
     mods = sys.modules
-    m = mods.get('array')
-    if m is not None and tp is getattr(m, 'array', None):
+    m = _module_dict(mods.get('array'))
+    if tp is m.get('array'):
         return tp
-    np = mods.get('numpy')
-    if np is not None:
-        nd = getattr(np, 'ndarray', None)
-        if tp is nd or (tp is getattr(np, 'memmap', None) and nd is not None):
-            return nd
+    np = _module_dict(mods.get('numpy'))   # its own dict: a lazy module's
+    nd = np.get('ndarray')                 # __getattr__ would import it
+    if nd is not None and (tp is nd or tp is np.get('memmap')):
+        return nd
     return None
+
+
+def _module_dict(m):
+    """The own dict of module m ({} for anything else), read without
+    running a module __getattr__."""
+    if not isinstance(m, type(sys)):
+        return {}
+    d = type(sys).__dict__['__dict__'].__get__(m)
+    return d if type(d) is dict else {}
 
 
 def _pow2_above(n):
@@ -775,6 +783,9 @@ def _leng_len(obj):
         return ((b + 29) // 30 if b else 0), None
     array = _array_type(tp)
     if array is not None:
+        if 'nbytes' in array.__dict__:   # numpy: every dimension, also 0-d
+            n = array.__dict__['size'].__get__(obj)
+            return array.__dict__['nbytes'].__get__(obj), n
         n = array.__len__(obj)
         return array.__dict__['itemsize'].__get__(obj) * n, n
     if issubclass(tp, type(sys)):
@@ -857,5 +868,11 @@ def amapped(percentage=None):
     mapped size assumed resident; returns the previous value."""
     prev = _amapped[0]
     if percentage is not None:
-        _amapped[0] = min(max(float(percentage), 0.0), 100.0)
+        try:
+            p = float(percentage)
+        except (TypeError, ValueError, OverflowError):
+            raise TypeError('invalid option: amapped(percentage=%r)' % (percentage,)) from None
+        if p != p:   # NaN: no percentage at all
+            raise ValueError('invalid option: amapped(percentage=%r)' % (percentage,))
+        _amapped[0] = min(max(p, 0.0), 100.0)
     return prev

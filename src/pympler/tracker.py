@@ -107,6 +107,9 @@ class ObjectTracker(object):
     tracker lets go of them; the live objects become the new ``o0``.  Both
     lists are exact, by identity: a new object at the address of a freed one
     is new.  (Pympler 1.1 never reports removed objects: it holds them.)
+    A held object the walk cannot see (moved out of the collector's lists by
+    ``gc.freeze()``, or untracked and referred to only from outside the
+    heap's objects) stays held while anything else refers to it.
     Objects created since and reached only through removed ones are neither
     added nor kept.  See docs/heap.md, section 4.
     """

@@ -139,3 +139,31 @@ def test_bad_rows_are_clear_errors():
         summary.get_diff([1], [])
     with pytest.raises(IndexError):
         summary.get_diff([["a", 1]], [])
+
+
+class PairWipingLabel(str):
+    """A label whose __eq__ (run by the engine's label lookups) empties
+    every list of (label, row) pairs on the heap: the engine's lists of
+    pairs are ordinary lists, found through gc.get_objects()."""
+    armed = False
+
+    def __eq__(self, other):
+        if PairWipingLabel.armed:
+            PairWipingLabel.armed = False
+            for o in gc.get_objects():
+                if type(o) is list and o and all(
+                        type(p) is tuple and len(p) == 2 and isinstance(p[0], PairWipingLabel)
+                        for p in o):
+                    del o[:]
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+def test_label_eq_empties_the_lists_of_pairs():
+    for _ in range(3):
+        left = [[PairWipingLabel("a%d" % i), 1, 10] for i in range(20)]
+        right = [[PairWipingLabel("a%d" % i), 2, 20] for i in range(20)]
+        PairWipingLabel.armed = True
+        out = summary.get_diff(left, right)
+        assert isinstance(out, list)
