@@ -10,8 +10,6 @@ import subprocess
 import sys
 import types
 
-import pytest
-
 from pympler import asizeof as A
 from pympler.asizeof import Asizer, asizeof, asizesof, flatsize, named_refs
 
@@ -92,26 +90,6 @@ def test_w4_module_level_equals_asizer():
 
 
 # ---- the whole W4 difference ---------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def pympler11(tmp_path_factory):
-    """Directory holding Pympler 1.1 (the benchmark's vendored copy if there,
-    else installed apart, never into this env)."""
-    vendored = os.path.join(ROOT, "benchmarks", ".vendor", "pympler11")
-    if os.path.isfile(os.path.join(vendored, "pympler", "asizeof.py")):
-        return vendored
-    where = str(tmp_path_factory.mktemp("pympler11"))
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-             "--disable-pip-version-check", "--target", where, "pympler==1.1"],
-            capture_output=True, text=True, timeout=180)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        pytest.skip("cannot install Pympler 1.1: %s" % (exc,))
-    if done.returncode != 0 or not os.path.isdir(os.path.join(where, "pympler")):
-        pytest.skip("cannot install Pympler 1.1: %s" % (done.stderr.strip()[-300:],))
-    return where
-
 
 def test_w4_difference_explained(pympler11):
     env = dict(os.environ)

@@ -435,22 +435,6 @@ def test_typedefs_kind_order():
 
 # against Pympler 1.1 ----------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def pympler11(tmp_path_factory):
-    """Directory holding Pympler 1.1 (installed apart, never into this env)."""
-    where = str(tmp_path_factory.mktemp("pympler11"))
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-             "--disable-pip-version-check", "--target", where, "pympler==1.1"],
-            capture_output=True, text=True, timeout=180)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        pytest.skip("cannot install Pympler 1.1: %s" % (exc,))
-    if done.returncode != 0 or not os.path.isdir(os.path.join(where, "pympler")):
-        pytest.skip("cannot install Pympler 1.1: %s" % (done.stderr.strip()[-300:],))
-    return where
-
-
 def stand_in_type(module, qualname, cache={}):  # noqa: B006 - a deliberate memo
     """A class whose repr is that of the type *module*.*qualname*."""
     key = (module, qualname)
