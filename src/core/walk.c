@@ -132,8 +132,11 @@ ptrvec_free(PymPtrVec *v)
  * be listed again (solo_replay), so a list of a million ints costs one note.
  * Other children (slots, attribute values, C referents) are noted one by
  * one in z_solos.  A frame with the flag adds its container to z_solos when
- * it is released, tagged with its cursor kind in the low bits (objects are
- * 16-byte aligned, and PYM_K_LIST..PYM_K_SET are 1..4). */
+ * it is released, tagged with its cursor kind in the low bits (heap objects
+ * are 16-byte aligned, and PYM_K_LIST..PYM_K_SET are 1..4); a container at
+ * an address with low bits set (not seen in practice) is added as two
+ * entries instead: the kind alone (a value below 16, never an address),
+ * then the address. */
 #define SOLO_TAG_MASK ((uintptr_t)15)
 
 /* Can the children of frame f be listed again (solo_replay)? */
@@ -218,9 +221,19 @@ solo_flush(PymSizerObject *z)
     }
     for (i = 0; i < z->z_solos.pv_len; i++) {
         uintptr_t p = (uintptr_t)z->z_solos.pv_items[i];
-        int tag = (int)(p & SOLO_TAG_MASK);
-        int r = tag ? solo_replay(z, (PyObject *)(p & ~SOLO_TAG_MASK), tag, PY_SSIZE_T_MAX)
-                    : pym_idset_mark(&z->z_seen, (void *)p);
+        int r;
+        if (p <= SOLO_TAG_MASK && i + 1 < z->z_solos.pv_len) {
+            /* the kind alone, then an unaligned container */
+            i++;
+            r = solo_replay(z, (PyObject *)z->z_solos.pv_items[i], (int)p, PY_SSIZE_T_MAX);
+        }
+        else if (p & SOLO_TAG_MASK) {
+            r = solo_replay(z, (PyObject *)(p & ~SOLO_TAG_MASK), (int)(p & SOLO_TAG_MASK),
+                            PY_SSIZE_T_MAX);
+        }
+        else {
+            r = pym_idset_mark(&z->z_seen, (void *)p);
+        }
         if (r < 0) {
             return -1;
         }
@@ -256,7 +269,13 @@ frame_release(PymSizerObject *z, PymFrame *f)
     int res = 0;
     if (f->f_solo && z->z_solo) {
         /* Its children are all handed out: note the container (above). */
-        res = ptrvec_push(&z->z_solos, (void *)((uintptr_t)f->f_obj | (uintptr_t)f->f_kind));
+        uintptr_t p = (uintptr_t)f->f_obj;
+        if ((p & SOLO_TAG_MASK) == 0) {
+            res = ptrvec_push(&z->z_solos, (void *)(p | (uintptr_t)f->f_kind));
+        }
+        else if ((res = ptrvec_push(&z->z_solos, (void *)(uintptr_t)f->f_kind)) == 0) {
+            res = ptrvec_push(&z->z_solos, (void *)p);
+        }
     }
     if (f->f_aux != NULL && !f->f_auxobj && ((PymRefArray *)f->f_aux)->a_fresh) {
         res |= keep_fresh(z, (PymRefArray *)f->f_aux);
