@@ -590,7 +590,11 @@ def asizeof(*objs, **opts):
     z = _module_sizer(opts)
     if not objs:
         z.exclude_objs(t)  # the tuple of all objects is bookkeeping
-    s = z.asizeof(*t)
+        # the collector's objects are distinct: a C sum, no Python loop over
+        # the heap to drop repeats
+        s = sum(z.asizesof(*t))
+    else:
+        s = z.asizeof(*t)
     z.print_stats(objs=t, opts=opts)
     z._clear()
     return s

@@ -463,3 +463,15 @@ def test_no_tracker_frames_kept():
     del f
     gc.collect()
     assert t.index['Foo'][0].ref() is None
+
+
+def test_heap_total_has_no_python_loop(monkeypatch):
+    # asizeof(all=True) (create_snapshot(compute_total=True)) sums the
+    # engine's sizes in C: the Python de-duplication loop is not used
+    expected = asizeof.asizeof(all=True, code=True)
+
+    def no_loop(objs, sizes):
+        raise AssertionError('Python loop over %d objects' % len(objs))
+    monkeypatch.setattr(asizeof, '_distinct_sum', no_loop)
+    got = asizeof.asizeof(all=True, code=True)
+    assert abs(got - expected) < expected // 10
