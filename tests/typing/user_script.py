@@ -68,6 +68,19 @@ def text() -> str:
             + stringutils.trunc("abcdef", 4) + stringutils.safe_repr(Point, clip=10) + str(found))
 
 
+def tracked() -> int:
+    from pympler.classtracker import ClassTracker
+    ct = ClassTracker()
+    ct.track_class(Point, resolution_level=1)
+    p = Point(1, 2)
+    ct.create_snapshot("one")
+    total: int = ct.snapshots[-1].total
+    sizes: List[int] = [o.get_max_size() for objs in ct.index.values() for o in objs]
+    ct.close()
+    del p
+    return total + len(sizes)
+
+
 def main() -> None:
     total, each, flat, length = sizes()
     assert total > 0 and len(each) == 2 and flat > 0 and length == 7
@@ -75,6 +88,7 @@ def main() -> None:
     assert accumulate() > 0
     assert heap()
     assert text()
+    assert tracked() > 0
     print("user_script: ok")
 
 
