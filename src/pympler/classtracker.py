@@ -5,7 +5,8 @@ created from a class (`track_class`) through weak references, and records
 their sizes in snapshots (`create_snapshot`, or periodically from a
 background thread).  All sizing runs in the C engine (`pympler.asizeof`):
 one `Asizer` per snapshot sizes the tracked objects oldest first, and
-references between tracked objects are not counted twice.
+references between tracked objects are not counted twice.  The API is in
+docs/usage.md.
 
 Differences from Pympler 1.1:
 
