@@ -220,7 +220,7 @@ class _ClassObserver(object):
 
 def _make_wrapper(observer):
     cls = observer.cls
-    inherited = getattr(cls, '__init__')
+    inherited = cls.__init__
 
     def __init__(self, *args, **kwargs):
         if observer.active:

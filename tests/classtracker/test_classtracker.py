@@ -9,8 +9,14 @@ import time
 import pytest
 
 from pympler import asizeof, classtracker
-from pympler.classtracker import (ClassTracker, PeriodicThread, Snapshot, TrackedObject,
-                                  track_object_creation, track_object_deletion)
+from pympler.classtracker import (
+    ClassTracker,
+    PeriodicThread,
+    Snapshot,
+    TrackedObject,
+    track_object_creation,
+    track_object_deletion,
+)
 
 
 class Foo(object):
