@@ -291,6 +291,7 @@ def api_cases(notes):
     muppy = optional_module("pympler.muppy")
     summary = optional_module("pympler.summary")
     tracker = optional_module("pympler.tracker")
+    classtracker = optional_module("pympler.classtracker")
     G, P, S = GRAPH, PLAIN, SLOTTED
     table = [
         # pympler.asizeof
@@ -361,6 +362,13 @@ def api_cases(notes):
          lambda T: lambda: T().get_diff(), True),
         ("one ObjectTracker, repeated get_diff()", tracker, "ObjectTracker",
          lambda T: (lambda ot: lambda: ot.get_diff())(T()), True),
+        # pympler.classtracker (each call: a new tracker, dropped afterwards)
+        ("classtracker.ClassTracker().create_snapshot()", classtracker, "ClassTracker",
+         lambda T: lambda: tracker_snapshot(T, level=2), False),
+        ("classtracker track_class, instances, detach_class", classtracker, "ClassTracker",
+         tracker_class_cycle, False),
+        ("classtracker create_snapshot(compute_total=True)", classtracker, "ClassTracker",
+         lambda T: lambda: tracker_snapshot(T, level=0, compute_total=True), True),
     ]
     cases = []
     for label, module, attr, factory, heavy in table:
@@ -373,7 +381,8 @@ def api_cases(notes):
             continue
         cases.append(Case(name, factory(target), heavy=heavy))
     missing = [m for m, mod in (("pympler.asizeof", asizeof), ("pympler.muppy", muppy),
-                                ("pympler.summary", summary), ("pympler.tracker", tracker))
+                                ("pympler.summary", summary), ("pympler.tracker", tracker),
+                                ("pympler.classtracker", classtracker))
                if mod is None]
     if missing:
         notes.append("modules not present (skipped): %s" % ", ".join(missing))
@@ -393,6 +402,33 @@ def asizer_sequence(Asizer):
 
 
 G_EXCLUDED = GRAPH["nested"]
+
+
+def tracker_snapshot(ClassTracker, level, compute_total=False):
+    """A few tracked objects (one referring to another, one dead) sized."""
+    ct = ClassTracker()
+    p, s = Plain(), Slotted()
+    p.c.append(s)
+    ct.track_object(p, resolution_level=level)
+    ct.track_object(s, resolution_level=level)
+    ct.track_object(Plain(), name="dead")
+    ct.track_object(PLAIN, keep=True)
+    ct.create_snapshot("leakcheck", compute_total=compute_total)
+    ct.clear()
+
+
+def tracker_class_cycle(ClassTracker):
+    def call():
+        ct = ClassTracker()
+        ct.track_class(Plain, resolution_level=1, trace=True)
+        ct.track_class(Slotted)
+        kept = [Plain(), Slotted(), Plain()]
+        ct.create_snapshot()
+        ct.detach_class(Slotted)
+        ct.close()
+        del kept
+        ct.clear()
+    return call
 
 
 def summary_diff(summary):
