@@ -57,6 +57,16 @@ def _stack_records(frame):
     return records
 
 
+def _level(fname, value):
+    """A resolution level: an int >= 0 (the `detail` of the sizer)."""
+    if not isinstance(value, int):
+        raise TypeError('%s(): resolution_level must be an int >= 0, not %s'
+                        % (fname, type(value).__name__))
+    if value < 0:
+        raise ValueError('%s(): resolution_level must be an int >= 0, not %d' % (fname, value))
+    return int(value)
+
+
 def _caller_frame(depth):
     try:
         return sys._getframe(depth + 1)
@@ -155,14 +165,31 @@ class PeriodicThread(threading.Thread):
     def __init__(self, tracker, interval, *args, **kwargs):
         self.interval = interval
         self.tracker = tracker
-        self.stop = threading.Event()
+        self._stop_event = threading.Event()
         super(PeriodicThread, self).__init__(*args, **kwargs)
         self.daemon = True
 
+    @property
+    def stop(self):
+        """The stop signal, a threading.Event.  Assigning True (as with
+        Pympler 1.1's boolean flag) sets it and wakes the thread."""
+        return self._stop_event
+
+    @stop.setter
+    def stop(self, value):
+        if isinstance(value, threading.Event):
+            self._stop_event = value
+        elif value:
+            self._stop_event.set()
+        else:
+            self._stop_event.clear()
+
     def run(self):
-        while not self.stop.is_set():
+        stop = self._stop_event
+        while not stop.is_set():
             self.tracker.create_snapshot()
-            self.stop.wait(self.interval)
+            stop.wait(self.interval)
+            stop = self._stop_event
 
 
 class Snapshot(object):
@@ -282,6 +309,7 @@ class ClassTracker(object):
     # ---- objects -----------------------------------------------------------
 
     def _track(self, instance, name, resolution_level, keep, trace_frame):
+        resolution_level = _level('track_object', resolution_level)
         oid = id(instance)
         tobj = self.objects.get(oid)
         if tobj is not None and tobj.ref() is not None:
@@ -310,7 +338,8 @@ class ClassTracker(object):
     def track_change(self, instance, resolution_level=0):
         """Change the resolution level of a tracked object (KeyError if it
         is not tracked)."""
-        self.objects[id(instance)].set_resolution_level(resolution_level)
+        level = _level('track_change', resolution_level)
+        self.objects[id(instance)].set_resolution_level(level)
 
     # ---- classes -----------------------------------------------------------
 
@@ -318,6 +347,7 @@ class ClassTracker(object):
         """Track every instance of cls created from now on."""
         if not inspect.isclass(cls):
             raise TypeError('only class objects can be tracked')
+        resolution_level = _level('track_class', resolution_level)
         if name is None:
             name = cls.__module__ + '.' + cls.__name__
         observer = self._observers.get(cls)

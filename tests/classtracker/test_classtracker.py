@@ -481,3 +481,31 @@ def test_heap_total_has_no_python_loop(monkeypatch):
     monkeypatch.setattr(asizeof, '_distinct_sum', no_loop)
     got = asizeof.asizeof(all=True, code=True)
     assert abs(got - expected) < expected // 10
+
+
+def test_bad_resolution_level(tracker):
+    f = Foo()
+    with pytest.raises(TypeError, match='resolution_level'):
+        tracker.track_object(f, resolution_level='1')
+    with pytest.raises(ValueError, match='resolution_level'):
+        tracker.track_object(f, resolution_level=-1)
+    assert not tracker.objects and not tracker.history
+    with pytest.raises(ValueError, match='resolution_level'):
+        tracker.track_class(Foo, resolution_level=-2)
+    assert Foo.__init__.__qualname__ == 'Foo.__init__' and '_pympler_observer' not in vars(
+        Foo.__init__)
+    tracker.track_object(f)
+    with pytest.raises(TypeError, match='resolution_level'):
+        tracker.track_change(f, None)
+    tracker.create_snapshot()   # still works
+
+
+def test_periodic_thread_boolean_stop():
+    # Pympler 1.1 code stops the thread by assigning True to `stop`
+    t = PeriodicThread(ClassTracker(), 5.0, name='BackgroundMonitor')
+    t.start()
+    t0 = time.time()
+    t.stop = True
+    t.join(3)
+    assert not t.is_alive() and time.time() - t0 < 2
+    assert t.stop.is_set()
