@@ -345,7 +345,7 @@ class ClassTracker(object):
 
     def track_class(self, cls, name=None, resolution_level=0, keep=False, trace=False):
         """Track every instance of cls created from now on."""
-        if not inspect.isclass(cls):
+        if not issubclass(type(cls), type):   # not isinstance: no __class__ is asked
             raise TypeError('only class objects can be tracked')
         resolution_level = _level('track_class', resolution_level)
         if name is None:

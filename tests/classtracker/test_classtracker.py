@@ -509,3 +509,51 @@ def test_periodic_thread_boolean_stop():
     t.join(3)
     assert not t.is_alive() and time.time() - t0 < 2
     assert t.stop.is_set()
+
+
+class Hostile(object):
+    def __init__(self):
+        self.payload = [1.0] * 100
+
+    @property
+    def __class__(self):
+        raise RuntimeError('__class__')
+
+    def __getattr__(self, name):
+        raise RuntimeError('__getattr__ ' + name)
+
+    def __repr__(self):
+        raise RuntimeError('__repr__')
+
+    def __eq__(self, other):
+        raise RuntimeError('__eq__')
+
+    def __hash__(self):
+        raise RuntimeError('__hash__')
+
+
+class PosingAsClass(object):
+    @property
+    def __class__(self):
+        return type
+
+
+def test_hostile_objects(tracker):
+    import weakref
+    from unittest import mock
+    h, m = Hostile(), mock.Mock()
+    tracker.track_object(h, resolution_level=2)
+    tracker.track_object(m, resolution_level=1)
+    assert tracker.index['Hostile'][0].ref() is h and 'Mock' in tracker.index
+    proxy = weakref.proxy(Foo())
+    with pytest.raises(TypeError):
+        tracker.track_object(proxy)          # a dead proxy
+    tracker.create_snapshot(compute_total=True)
+    assert tracker.objects[id(h)].snapshots[-1][1].size >= asizeof.asizeof([1.0] * 100)
+    assert isinstance(tracker.objects[id(h)].repr, str)
+    assert not m.method_calls
+    tracker.track_class(Hostile)
+    h2 = Hostile()
+    assert _tracked(tracker, h2)
+    with pytest.raises(TypeError, match='only class objects can be tracked'):
+        tracker.track_class(PosingAsClass())
