@@ -245,6 +245,18 @@ class _ClassObserver(object):
         self.trace = trace
 
 
+def _size_run(pairs, level, timestamp, sizer):
+    """Size live objects of one resolution level, in order, in one engine
+    call; as TrackedObject.track_size one by one."""
+    if sizer.detail != level:
+        sizer.set(detail=level)
+    nodes = sizer._sizes([o for (_, o) in pairs], True)
+    clip = sizer.clip
+    for (tobj, obj), node in zip(pairs, nodes):
+        tobj.snapshots.append((timestamp, asizeof._to_asized(node, clip)))
+        tobj.repr = safe_repr(obj, clip=128)
+
+
 def _make_wrapper(observer):
     cls = observer.cls
     inherited = cls.__init__
@@ -437,12 +449,26 @@ class ClassTracker(object):
             timestamp = _get_time()
             sizer = asizeof.Asizer()
             tracked = list(self.objects.values())
-            live = [o for o in (t.ref() for t in tracked) if o is not None]
-            sizer.exclude_refs(*live)
-            del live
             tracked.sort(key=lambda t: t.birth)
-            for tobj in tracked:
-                tobj.track_size(timestamp, sizer)
+            # strong references for the snapshot's duration: no object dies
+            # between being excluded and being sized
+            pairs = [(t, t.ref()) for t in tracked]
+            sizer.exclude_refs(*[o for (_, o) in pairs if o is not None])
+            i, n = 0, len(pairs)
+            while i < n:
+                tobj, obj = pairs[i]
+                if obj is None:            # dead: sized as None
+                    tobj.track_size(timestamp, sizer)
+                    i += 1
+                    continue
+                # a run of live objects of one level: one call to the engine
+                level = tobj._resolution_level
+                j = i + 1
+                while j < n and pairs[j][1] is not None and pairs[j][0]._resolution_level == level:
+                    j += 1
+                _size_run(pairs[i:j], level, timestamp, sizer)
+                i = j
+            pairs = tobj = obj = None
 
             snapshot = Snapshot(timestamp, str(description))
             snapshot.tracked_total = sizer.total

@@ -557,3 +557,37 @@ def test_hostile_objects(tracker):
     assert _tracked(tracker, h2)
     with pytest.raises(TypeError, match='only class objects can be tracked'):
         tracker.track_class(PosingAsClass())
+
+
+def test_snapshot_same_as_one_by_one(tracker):
+    # create_snapshot sizes runs of objects in one engine call: the trees are
+    # those of TrackedObject.track_size, object by object, with one sizer
+    shared = [3.5] * 50
+    objs = []
+    for i in range(12):
+        f = Foo(i)
+        f.shared = shared
+        if objs:
+            f.peer = objs[-1]
+        objs.append(f)
+        tracker.track_object(f, resolution_level=(0, 0, 1, 2)[i % 4])
+    dead = Foo()
+    tracker.track_object(dead, name='dead')
+    del dead
+    gc.collect()
+    tracker.create_snapshot()
+    ts = tracker.snapshots[-1].timestamp
+
+    def flat(a):
+        return (a.name, a.size, a.flat, tuple(flat(r) for r in a.refs))
+    got = [flat(t.snapshots[-1][1]) for t in sorted(tracker.objects.values(),
+                                                    key=lambda t: t.birth)]
+    sizer = asizeof.Asizer()
+    sizer.exclude_refs(*objs)
+    want = []
+    for t in sorted(tracker.objects.values(), key=lambda t: t.birth):
+        t.track_size(ts, sizer)
+        want.append(flat(t.snapshots[-1][1]))
+    assert got == want
+    assert got[0][1] > asizeof.asizeof(shared)      # the oldest counts what they share
+    assert got[-1][1] == 16
