@@ -591,3 +591,23 @@ def test_snapshot_same_as_one_by_one(tracker):
     assert got == want
     assert got[0][1] > asizeof.asizeof(shared)      # the oldest counts what they share
     assert got[-1][1] == 16
+
+
+def test_detach_under_foreign_wrapper(tracker):
+    class Local(object):
+        def __init__(self, x):
+            self.x = x
+    own = Local.__dict__['__init__']
+    tracker.track_class(Local)
+    inner = Local.__init__
+
+    def foreign(self, *args, **kwargs):      # another tool wraps after us
+        inner(self, *args, **kwargs)
+        self.wrapped = True
+    Local.__init__ = foreign
+    tracker.detach_class(Local)
+    assert Local.__dict__['__init__'] is foreign   # not ours to remove
+    o = Local(5)
+    assert o.x == 5 and o.wrapped and not _tracked(tracker, o)
+    Local.__init__ = own
+    assert Local(1).x == 1
