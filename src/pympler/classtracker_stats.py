@@ -168,7 +168,8 @@ def _asized_from_json(data, where):
         raise ValueError("%s: Asized name must be a string or null" % (where,))
     return Asized(_number(data.get("size", 0), where + ".size"),
                   _number(data.get("flat", 0), where + ".flat"),
-                  [_asized_from_json(r, where + ".refs") for r in _list(data.get("refs", []), where)],
+                  [_asized_from_json(r, where + ".refs")
+                   for r in _list(data.get("refs", []), where)],
                   name)
 
 
@@ -719,7 +720,7 @@ def compare_stats(a, b):
 
 
 def _signed_pp(value):
-    return ("+" if value > 0 else "-" if value < 0 else " ") + pp(abs(value))
+    return ("+" if value > 0 else "-" if value < 0 else "") + pp(abs(value)).lstrip()
 
 
 def format_comparison(rows):
