@@ -140,6 +140,8 @@ def _rebuild(record, kind):
             setattr(obj, key, value)
         if kind == "TrackedObject":
             obj.ref = _no_referent
+            for attr in ("classname", "size", "tsize"):     # set when sorting
+                setattr(obj, attr, None)
         obj.get_size_at_time  # noqa: B018 - the methods the stats use
         obj.get_max_size if kind == "TrackedObject" else obj.total  # noqa: B018
         return obj
@@ -255,7 +257,7 @@ def _snapshot_from_json(data, where):
 def _load_json(data):
     try:
         doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ValueError("not a valid classtracker JSON dump: %s" % (exc,)) from None
     if not isinstance(doc, dict) or doc.get("format") != DUMP_FORMAT:
         raise ValueError("not a classtracker dump: expected a JSON object with "
@@ -289,6 +291,7 @@ _ADMITTED = {
     ("pympler.classtracker", "TrackedObject"): TrackedObjectRecord,
     ("pympler.classtracker", "Snapshot"): SnapshotRecord,
     ("pympler.asizeof", "Asized"): Asized,
+    ("pympler._asized", "Asized"): Asized,
 }
 for _name, _obj in _BUILTINS.items():
     _ADMITTED[("builtins", _name)] = _obj
@@ -335,9 +338,9 @@ def _scan_globals(data):
                 strings.append(None)     # anything else: not a readable name
             if name == "STOP":
                 return
-    except ValueError:
-        raise
     except Exception as exc:
+        if isinstance(exc, ValueError) and str(exc).startswith("refusing"):
+            raise
         raise ValueError("not a valid Pympler 1.1 dump: %s" % (exc,)) from None
 
 
@@ -352,14 +355,55 @@ class _RestrictedUnpickler(pickle.Unpickler):
         raise ValueError("refusing a persistent id in a Pympler 1.1 dump")
 
 
-def _fix_records(obj):
-    if isinstance(obj, TrackedObjectRecord):
-        return _rebuild(obj, "TrackedObject")
-    if isinstance(obj, SnapshotRecord):
+def _check_asized(node, where):
+    if node is None:
+        return
+    if not isinstance(node, Asized):
+        raise ValueError("not a Pympler 1.1 dump: %s is not an Asized" % (where,))
+    _number(node.size, where + ".size")
+    _number(node.flat, where + ".flat")
+    if not isinstance(node.refs, (list, tuple)):
+        raise ValueError("not a Pympler 1.1 dump: %s.refs is not a list" % (where,))
+    for ref in node.refs:
+        _check_asized(ref, where + ".refs")
+
+
+def _fix_records(obj, where):
+    """Check that a record read from a 1.1 pickle has the types a dump holds."""
+    for key, value in type(obj)().__dict__.items():    # NEWOBJ skipped __init__
+        obj.__dict__.setdefault(key, value)
+    try:
+        if isinstance(obj, TrackedObjectRecord):
+            _number(obj.id, where + ".id")
+            _number(obj.birth, where + ".birth")
+            if obj.death is not None:
+                _number(obj.death, where + ".death")
+            if not isinstance(obj.name, str) or not isinstance(obj.repr, str):
+                raise ValueError("%s: name and repr must be strings" % (where,))
+            if obj.trace is not None and not isinstance(obj.trace, list):
+                raise ValueError("%s: trace must be a list" % (where,))
+            if not isinstance(obj.snapshots, list):
+                raise ValueError("%s: snapshots must be a list" % (where,))
+            for pair in obj.snapshots:
+                if not isinstance(pair, tuple) or len(pair) != 2:
+                    raise ValueError("%s: snapshots must be (timestamp, Asized)" % (where,))
+                _number(pair[0], where + ".snapshots")
+                _check_asized(pair[1], where + ".snapshots")
+            return _rebuild(obj, "TrackedObject")
+        for key in ("timestamp", "tracked_total", "asizeof_total", "overhead"):
+            _number(getattr(obj, key), "%s.%s" % (where, key))
+        if not isinstance(obj.desc, str):
+            raise ValueError("%s: desc must be a string" % (where,))
         if not isinstance(obj.system_total, ProcessMemoryInfoRecord):
             obj.system_total = ProcessMemoryInfoRecord()
+        for key, value in ProcessMemoryInfoRecord().__dict__.items():
+            obj.system_total.__dict__.setdefault(key, value)
+        obj.system_total.available = bool(obj.system_total.available)
+        _number(obj.system_total.vsz, where + ".system_total.vsz")
+        obj.classes = None          # recomputed from the data
         return _rebuild(obj, "Snapshot")
-    return obj
+    except ValueError as exc:
+        raise ValueError("not a Pympler 1.1 dump: %s" % (exc,)) from None
 
 
 def _load_pickles(data):
@@ -383,10 +427,11 @@ def _load_pickles(data):
                                                   for t in tobjs):
             raise ValueError("not a Pympler 1.1 dump: index[%r] is not a list of "
                              "tracked objects" % (name,))
-        out[name] = [_fix_records(t) for t in tobjs]
+        out[name] = [_fix_records(t, "index[%r][%d]" % (name, i))
+                     for i, t in enumerate(tobjs)]
     if not all(isinstance(s, SnapshotRecord) for s in snapshots):
         raise ValueError("not a Pympler 1.1 dump: the snapshot list holds other objects")
-    return out, [_fix_records(s) for s in snapshots]
+    return out, [_fix_records(s, "snapshots[%d]" % i) for i, s in enumerate(snapshots)]
 
 
 def _read_dump(fdump):
@@ -498,7 +543,7 @@ class Stats(object):
                "index": {name: [_tobj_to_json(t) for t in tobjs]
                          for name, tobjs in self.index.items()},
                "snapshots": [_snapshot_to_json(s) for s in self.snapshots]}
-        data = json.dumps(doc, indent=1).encode("utf-8")
+        data = json.dumps(doc, indent=1, default=str).encode("utf-8")
         if isinstance(fdump, str):
             if fdump.endswith(".gz"):
                 data = gzip.compress(data, mtime=0)

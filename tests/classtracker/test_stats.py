@@ -377,3 +377,62 @@ def test_compare_stats_rows_and_table(tmp_path):
     assert out.getvalue() == table
     with pytest.raises(TypeError, match='Stats objects or dump file names'):
         compare_stats(a, 42)
+
+
+def _pickle_as_pympler11(monkeypatch, index, snapshots):
+    """Pickle data whose classes pickle as pympler.classtracker's (a stand-in
+    module, removed again before loading)."""
+    import types
+    fake = types.ModuleType('pympler.classtracker')
+
+    class TrackedObject(object):
+        def __init__(self, **state):
+            self.__dict__.update(state)
+
+    class Snapshot(TrackedObject):
+        pass
+
+    TrackedObject.__module__ = Snapshot.__module__ = 'pympler.classtracker'
+    Snapshot.__qualname__ = 'Snapshot'
+    TrackedObject.__qualname__ = 'TrackedObject'
+    fake.TrackedObject, fake.Snapshot = TrackedObject, Snapshot
+    with monkeypatch.context() as m:
+        m.setitem(sys.modules, 'pympler.classtracker', fake)
+        return (pickle.dumps(index(TrackedObject), protocol=4)
+                + pickle.dumps(snapshots(Snapshot), protocol=4))
+
+
+def test_pympler11_shaped_pickle_with_wrong_types_is_refused(monkeypatch):
+    good = dict(id=1, name='A', repr='<A>', birth=0.5, death=None, trace=None,
+                snapshots=[(0.5, Asized(56, 56))])
+    snap = dict(timestamp=1.0, desc='', tracked_total=0, asizeof_total=0, overhead=0,
+                classes=None)
+    data = _pickle_as_pympler11(monkeypatch, lambda T: {'A': [T(**good)]},
+                                lambda S: [S(**snap)])
+    stats = ConsoleStats()
+    stats.load_stats(io.BytesIO(data))
+    assert stats.index['A'][0].get_max_size() == 56
+    assert stats.index['A'][0].ref() is None
+    assert stats.snapshots[0].total == 0 and stats.snapshots[0].label == '1.000s'
+    for field, value in (('name', 5), ('snapshots', [(0.5, 'junk')]), ('birth', 'x')):
+        bad = dict(good, **{field: value})
+        data = _pickle_as_pympler11(monkeypatch, lambda T: {'A': [T(**bad)]},
+                                    lambda S: [S(**snap)])
+        with pytest.raises(ValueError, match='not a Pympler 1.1 dump'):
+            Stats().load_stats(io.BytesIO(data))
+    with pytest.raises(ValueError, match='not a valid Pympler 1.1 dump'):
+        Stats().load_stats(io.BytesIO(data[:40]))
+
+
+def test_files_are_closed(tmp_path):
+    import gc
+    import warnings
+    path = str(tmp_path / 'run.json.gz')
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', ResourceWarning)
+        Stats(tracker=make_tracker()).dump_stats(path)
+        Stats(filename=path)
+        gc.collect()
+    with open(path, 'rb') as f:
+        Stats().load_stats(f)
+        assert not f.closed
