@@ -416,7 +416,7 @@ def test_pympler11_shaped_pickle_with_wrong_types_is_refused(monkeypatch):
     assert stats.snapshots[0].total == 0 and stats.snapshots[0].label == '1.000s'
     for field, value in (('name', 5), ('snapshots', [(0.5, 'junk')]), ('birth', 'x')):
         bad = dict(good, **{field: value})
-        data = _pickle_as_pympler11(monkeypatch, lambda T: {'A': [T(**bad)]},
+        data = _pickle_as_pympler11(monkeypatch, lambda T, bad=bad: {'A': [T(**bad)]},
                                     lambda S: [S(**snap)])
         with pytest.raises(ValueError, match='not a Pympler 1.1 dump'):
             Stats().load_stats(io.BytesIO(data))
