@@ -142,8 +142,11 @@ def _rebuild(record, kind):
             obj.ref = _no_referent
             for attr in ("classname", "size", "tsize"):     # set when sorting
                 setattr(obj, attr, None)
-        obj.get_size_at_time  # noqa: B018 - the methods the stats use
-        obj.get_max_size if kind == "TrackedObject" else obj.total  # noqa: B018
+        if kind == "TrackedObject":             # the methods the stats use
+            obj.get_size_at_time(0.0)
+            obj.get_max_size()
+        else:
+            obj.total  # noqa: B018
         return obj
     except Exception:
         return record

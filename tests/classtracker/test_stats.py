@@ -436,3 +436,31 @@ def test_files_are_closed(tmp_path):
     with open(path, 'rb') as f:
         Stats().load_stats(f)
         assert not f.closed
+
+
+def test_live_classtracker_round_trip(tmp_path):
+    # Runs once pympler.classtracker (written in parallel) is there.
+    classtracker = pytest.importorskip('pympler.classtracker')
+
+    class Foo(object):
+        def __init__(self):
+            self.data = list(range(40))
+
+    tracker = classtracker.ClassTracker()
+    tracker.track_class(Foo, resolution_level=2, trace=True)
+    try:
+        a, b = Foo(), Foo()
+        tracker.create_snapshot('one')
+        del a
+        tracker.create_snapshot('two')
+    finally:
+        tracker.detach_all_classes()
+    before = _printed(ConsoleStats(tracker=tracker))
+    assert 'Foo' in before and 'finalize' in before
+    path = str(tmp_path / 'live.json.gz')
+    ConsoleStats(tracker=tracker).dump_stats(path)
+    loaded = ConsoleStats(filename=path)
+    assert _printed(loaded) == before
+    assert isinstance(loaded.index[loaded.tracked_classes[0]][0], classtracker.TrackedObject)
+    assert isinstance(loaded.snapshots[0], classtracker.Snapshot)
+    del b
