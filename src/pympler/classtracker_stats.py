@@ -259,6 +259,13 @@ def _snapshot_from_json(data, where):
 
 def _load_json(data):
     try:
+        return _load_json_doc(data)
+    except RecursionError:
+        raise ValueError("not a valid classtracker JSON dump: nested too deeply") from None
+
+
+def _load_json_doc(data):
+    try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ValueError("not a valid classtracker JSON dump: %s" % (exc,)) from None
@@ -339,6 +346,7 @@ def _scan_globals(data):
                 strings.append(memo.get(arg))
             elif name != "FRAME":
                 strings.append(None)     # anything else: not a readable name
+            del strings[:-2]
             if name == "STOP":
                 return
     except Exception as exc:
@@ -405,7 +413,7 @@ def _fix_records(obj, where):
         _number(obj.system_total.vsz, where + ".system_total.vsz")
         obj.classes = None          # recomputed from the data
         return _rebuild(obj, "Snapshot")
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ValueError("not a Pympler 1.1 dump: %s" % (exc,)) from None
 
 

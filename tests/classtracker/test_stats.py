@@ -260,6 +260,14 @@ def test_not_a_dump_and_bad_json(tmp_path):
     path.write_bytes(b'{"format": "pympler-classtracker-dump", "version": 99}')
     with pytest.raises(ValueError, match='version 99'):
         Stats(filename=str(path))
+    for depth in (500, 100000):                # deep Asized trees: no RecursionError
+        tree = '{"size": 1, "flat": 1, "refs": [' * depth + '{}' + ']}' * depth
+        path.write_bytes(('{"format": "pympler-classtracker-dump", "version": 1, "index": '
+                          '{"A": [{"snapshots": [[1.0, %s]]}]}}' % tree).encode())
+        try:
+            Stats(filename=str(path))
+        except ValueError as exc:
+            assert 'recursion' in str(exc) or 'nested too deeply' in str(exc)
     path.write_bytes(b'{"format": "pympler-classtracker-dump", "version": 1, '
                      b'"index": {"A": [{"snapshots": [[1.0, {"size": "big"}]]}]}}')
     with pytest.raises(ValueError, match='size'):
