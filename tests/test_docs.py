@@ -9,11 +9,13 @@ import re
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXISTING = ['asizeof', 'muppy', 'summary', 'tracker', 'classtracker', 'util']
-COMING = ['classtracker_stats', 'charts', 'refbrowser', 'refgraph',
+EXISTING = ['asizeof', 'muppy', 'summary', 'tracker', 'classtracker', 'util',
+            'classtracker_stats']
+COMING = ['charts', 'refbrowser', 'refgraph',
           'garbagegraph', 'process', 'web', 'mprofile', 'panels']
 PUBLIC = ['pympler', 'pympler.asizeof', 'pympler.muppy', 'pympler.summary', 'pympler.tracker',
-          'pympler.classtracker', 'pympler.util', 'pympler.util.stringutils', 'pympler.util.compat']
+          'pympler.classtracker', 'pympler.util', 'pympler.util.stringutils', 'pympler.util.compat',
+          'pympler.classtracker_stats']
 
 
 def _read(rel):

@@ -15,7 +15,7 @@ import sys
 import pytest
 
 MODULES = ['pympler.asizeof', 'pympler._asized', 'pympler.muppy', 'pympler.summary',
-           'pympler.tracker', 'pympler.classtracker']
+           'pympler.tracker', 'pympler.classtracker', 'pympler.classtracker_stats']
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 

@@ -81,6 +81,22 @@ def tracked() -> int:
     return total + len(sizes)
 
 
+def stats() -> str:
+    # classtracker_stats on an empty run: dump, load, print, compare.
+    from pympler.classtracker_stats import ConsoleStats, compare_stats, print_comparison
+    buf = io.BytesIO()
+    ConsoleStats().dump_stats(buf, close=False)
+    buf.seek(0)
+    out = io.StringIO()
+    loaded = ConsoleStats(stream=out)
+    loaded.load_stats(buf)
+    loaded.sort_stats("size", "name").print_stats(limit=2)
+    loaded.print_summary()
+    rows: List[Dict[str, Any]] = compare_stats(loaded, loaded)
+    print_comparison(rows, stream=out)
+    return out.getvalue()
+
+
 def main() -> None:
     total, each, flat, length = sizes()
     assert total > 0 and len(each) == 2 and flat > 0 and length == 7
@@ -89,6 +105,7 @@ def main() -> None:
     assert heap()
     assert text()
     assert tracked() > 0
+    assert "SUMMARY" in stats()
     print("user_script: ok")
 
 
