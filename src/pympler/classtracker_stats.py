@@ -21,6 +21,7 @@ import pickle
 import pickletools
 import sys
 
+from pympler import classtracker as _classtracker
 from pympler._asized import Asized
 from pympler.util.stringutils import pp, pp_timestamp, trunc
 
@@ -110,19 +111,9 @@ class SnapshotRecord(_Record):
         self.system_total = ProcessMemoryInfoRecord()
         self.classes = None
 
-    @property
-    def total(self):
-        if getattr(self.system_total, "available", False):
-            return self.system_total.vsz
-        if self.asizeof_total:
-            return self.asizeof_total
-        return self.tracked_total
-
-    @property
-    def label(self):
-        if not self.desc:
-            return "%.3fs" % self.timestamp
-        return "%s (%.3fs)" % (self.desc, self.timestamp)
+    # The same rules as pympler.classtracker.Snapshot (same attributes).
+    total = _classtracker.Snapshot.total
+    label = _classtracker.Snapshot.label
 
 
 _PROCESS_FIELDS = ("pid", "rss", "vsz", "pagefaults", "data_segment", "code_segment",
