@@ -6,7 +6,7 @@
 PYTHON ?= python3
 
 .DEFAULT_GOAL := help
-.PHONY: help build install test leakcheck ci test-all werror test-asan \
+.PHONY: help build install test leakcheck ci test-all test-browser werror test-asan \
         test-debug-leaks lint lint-py lint-c typing clean clean-venvs
 
 help: ## List the targets
@@ -35,6 +35,9 @@ ci: ## Everything CI runs: .ci/run
 
 test-all: ## CI: README test command in fresh venvs on CPython 3.9, 3.10, 3.11, 3.12, 3.13
 	.ci/run tests
+
+test-browser: ## CI: chromium + chromedriver (apt), tests/browser pages in headless Chromium
+	.ci/run browser
 
 werror: ## CI: compile with -Wall -Wextra -Werror on all five interpreters
 	.ci/run werror

@@ -9,23 +9,29 @@ Dumps are a versioned JSON document (gzip-compressed when the file name ends in
 them runs none.  Pympler 1.1's pickle dumps still load, through an unpickler
 that admits only the classes such a dump holds.
 
-``HtmlStats`` and the charts are not here yet (a later session adds them).
+``HtmlStats`` writes them as HTML pages with charts (`pympler.charts`: SVG of
+its own, or matplotlib when installed), every user string escaped.
 Documentation: docs/usage.md in pympler's source repository.
 """
 import collections
 import copyreg
 import gzip
+import html
 import io
 import json
+import os
 import pickle
 import pickletools
+import re
 import sys
+import urllib.parse
 
+from pympler import charts as _charts
 from pympler import classtracker as _classtracker
 from pympler._asized import Asized
 from pympler.util.stringutils import pp, pp_timestamp, trunc
 
-__all__ = ["Stats", "ConsoleStats", "compare_stats", "print_comparison"]
+__all__ = ["Stats", "ConsoleStats", "HtmlStats", "compare_stats", "print_comparison"]
 
 DUMP_FORMAT = "pympler-classtracker-dump"
 DUMP_VERSION = 1
@@ -698,6 +704,334 @@ class ConsoleStats(Stats):
                     trunc(classname, 33), info["active"], pp(info["sum"]),
                     pp(info["avg"]), info["pct"]))
         fobj.write("-" * 79 + "\n")
+
+
+# --------------------------------------------------------------------------
+# HTML report
+# --------------------------------------------------------------------------
+
+def _h(value):
+    """Escape any value for HTML text and attribute values."""
+    return html.escape(str(value), quote=True)
+
+
+def _url(path):
+    """A relative file path as an escaped URL for href/src attributes."""
+    return _h(urllib.parse.quote(path.replace(os.sep, "/")))
+
+
+def _file_stems(names):
+    """Map every tracking name to a file name stem made only of ASCII letters,
+    digits, '_' and '-' (so '.', '/', '..' and markup cannot leave or escape
+    the report's folder), at most 64 characters, unique even on a
+    case-insensitive file system.  'pkg.Foo' becomes 'pkg_Foo' (spec 7.3)."""
+    stems, taken = {}, set()
+    for name in sorted(names):
+        base = re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64] or "_"
+        stem, n = base, 1
+        while stem.lower() in taken:
+            n += 1
+            stem = "%s-%d" % (base, n)
+        taken.add(stem.lower())
+        stems[name] = stem
+    return stems
+
+
+class HtmlStats(Stats):
+    """Writes the statistics as HTML pages with charts (spec 7.3).
+
+    Every user string (tracking names, descriptions, reprs, traces, referent
+    names, the title) is escaped, and file names derived from tracking names
+    are sanitised so that they stay inside the report's folder.
+
+    Charts are drawn with matplotlib (PNG) when it is installed, otherwise as
+    SVG written by `pympler.charts`; set ``chart_format`` to ``'svg'`` to get
+    SVG always.  (Pympler 1.1 printed a notice instead of a chart without
+    matplotlib.)
+    """
+
+    #: 'png' (matplotlib), 'svg' (no dependency) or None: png when matplotlib
+    #: is installed, else svg.
+    chart_format = None
+
+    style = """<style>
+        body { font-family: sans-serif; }
+        table { width:100%; border:1px solid #000; border-spacing:0px; }
+        td, th { border:0px; text-align:left; }
+        .nb { border:0px; }
+        .tl { margin-top:5mm; margin-bottom:5mm; }
+        .hl { background-color:#FFFFCC; }
+        .num { text-align:right; }
+        .p1 { padding-left: 5px; } .p2 { padding-left: 50px; }
+        .p3 { padding-left: 100px; } .p4 { padding-left: 150px; }
+        .p5 { padding-left: 200px; } .p6 { padding-left: 210px; }
+        .p7 { padding-left: 220px; }
+        .r1 { background-color:#BBBBBB; } .r2 { background-color:#CCCCCC; }
+        .r3 { background-color:#DDDDDD; } .r4 { background-color:#EEEEEE; }
+    </style>
+    """
+
+    chart_tag = '<img src="%s" alt="%s">\n'
+    header = ('<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+              '<title>%s</title>%s</head><body>\n')
+    tableheader = '<table border="1">\n'
+    tablefooter = '</table>\n'
+    footer = '</body></html>\n'
+
+    refrow = """<tr class="r%(level)d">
+        <td class="p%(level)d">%(name)s</td>
+        <td class="num">%(size)s</td>
+        <td class="num">%(pct)3.1f%%</td></tr>\n"""
+
+    class_summary = """<p>%(cnt)d instances of %(cls)s were registered. The
+        average size is %(avg)s, the minimal size is %(min)s, the maximum size
+        is %(max)s.</p>\n"""
+    class_snapshot = """<h3>Snapshot: %(name)s, %(total)s occupied by instances
+        of class %(cls)s</h3>\n"""
+
+    snapshot_cls_header = """<tr>
+        <th class="hl">Class</th>
+        <th class="hl num">Instance #</th>
+        <th class="hl num">Total</th>
+        <th class="hl num">Average size</th>
+        <th class="hl num">Share</th></tr>\n"""
+
+    snapshot_cls = """<tr>
+        <td>%(cls)s</td>
+        <td class="num">%(active)d</td>
+        <td class="num">%(sum)s</td>
+        <td class="num">%(avg)s</td>
+        <td class="num">%(pct)3.2f%%</td></tr>\n"""
+
+    snapshot_summary = """<p>Total virtual memory assigned to the program
+        at that time was %(sys)s, which includes %(overhead)s profiling
+        overhead. The ClassTracker tracked %(tracked)s in total. The measurable
+        objects including code objects but excluding overhead have a total size
+        of %(asizeof)s.</p>\n"""
+
+    basedir = ""
+    filesdir = ""
+
+    def _print_refs(self, fobj, refs, total, level=1, minsize=0, minpct=0.1):
+        """Write the referents of a sample as table rows, largest first."""
+        lrefs = sorted(refs, key=lambda x: x.size, reverse=True)
+        if level == 1:
+            fobj.write("<table>\n")
+        for ref in lrefs:
+            if total and ref.size > minsize and (ref.size * 100.0 / total) > minpct:
+                fobj.write(self.refrow % dict(
+                    level=min(level, 7), name=_h(trunc(str(ref.name), 128)),
+                    size=_h(pp(ref.size)), pct=ref.size * 100.0 / total))
+                self._print_refs(fobj, ref.refs, total, level=level + 1)
+        if level == 1:
+            fobj.write("</table>\n")
+
+    # -- file names and charts ---------------------------------------------
+
+    def relative_path(self, filepath, basepath=None):
+        """*filepath* relative to *basepath* (default: the index page's
+        directory)."""
+        if basepath is None:
+            basepath = self.basedir
+        if not basepath:
+            return filepath
+        if filepath.startswith(basepath):
+            filepath = filepath[len(basepath):]
+        if filepath and filepath[0] == os.sep:
+            filepath = filepath[1:]
+        return filepath
+
+    def _chart_kind(self, filename):
+        """'svg' or 'mpl' for *filename* (and the file name to write)."""
+        fmt = self.chart_format
+        if fmt not in (None, "png", "svg"):
+            raise ValueError("HtmlStats.chart_format must be None, 'png' or 'svg', not %r"
+                             % (fmt,))
+        if filename.lower().endswith(".svg"):
+            return "svg", filename
+        if fmt == "svg" or not _charts.have_matplotlib():
+            return "svg", os.path.splitext(filename)[0] + ".svg"
+        return "mpl", filename
+
+    def _chart(self, filename, draw_svg, draw_mpl, what, relative_to=None):
+        """Draw a chart into *filename* (or inline SVG when it is empty) and
+        return the tag that shows it."""
+        if not filename:
+            svg = draw_svg()
+            return svg[svg.index("<svg"):] + "\n"
+        kind, filename = self._chart_kind(filename)
+        if kind == "svg":
+            with open(filename, "w", encoding="utf-8") as f:
+                f.write(draw_svg())
+        else:
+            draw_mpl(filename)
+        if relative_to is None:
+            src = self.relative_path(filename)
+        else:
+            src = os.path.relpath(filename, relative_to)
+        return self.chart_tag % (_url(src), _h(what))
+
+    def create_lifetime_chart(self, classname, filename=""):
+        """Chart of the number of live instances of *classname* over time;
+        returns the tag that shows it (relative to the class pages)."""
+        times, counts = _charts.lifetime_data(self.index.get(classname, ()))
+        return self._chart(
+            filename,
+            lambda: _charts.svg_lifetime(times, counts, classname),
+            lambda fn: _charts.mpl_lifetime(times, counts, classname, fn),
+            "%s instances" % classname,
+            relative_to=os.path.dirname(os.path.abspath(filename)) if filename else None)
+
+    def create_snapshot_chart(self, filename=""):
+        """Chart of the memory over time shared among the tracked classes;
+        returns the tag that shows it."""
+        data = _charts.timespace_data(self)
+        return self._chart(filename, lambda: _charts.svg_timespace(data),
+                           lambda fn: _charts.mpl_timespace(data, fn), "Snapshot Memory")
+
+    def create_pie_chart(self, snapshot, filename=""):
+        """Pie chart of *snapshot*'s memory among the tracked classes;
+        returns the tag that shows it ('' when nothing was tracked)."""
+        self.annotate_snapshot(snapshot)
+        labels, sizes = _charts.pie_data(snapshot)
+        if not labels:
+            return ""
+        title = "Snapshot (%s) Memory Distribution" % (snapshot.desc,)
+        return self._chart(filename, lambda: _charts.svg_pie(labels, sizes, title),
+                           lambda fn: _charts.mpl_pie(labels, sizes, title, fn), title)
+
+    # -- pages ---------------------------------------------------------------
+
+    def print_class_details(self, fname, classname):
+        """Write the page of one tracked class to *fname*."""
+        tobjs = self.index[classname]
+        with open(fname, "w", encoding="utf-8") as fobj:
+            fobj.write(self.header % (_h(classname), self.style))
+            fobj.write("<h1>%s</h1>\n" % _h(classname))
+            sizes = [tobj.get_max_size() for tobj in tobjs] or [0]
+            fobj.write(self.class_summary % {
+                "cnt": len(tobjs), "cls": _h(classname),
+                "avg": _h(pp(sum(sizes) / len(sizes))),
+                "max": _h(pp(max(sizes))), "min": _h(pp(min(sizes)))})
+            charts = getattr(self, "charts", None) or {}
+            fobj.write(charts.get(classname, ""))
+
+            fobj.write("<h2>Coalesced Referents per Snapshot</h2>\n")
+            for snapshot in self.snapshots:
+                if snapshot.classes and classname in snapshot.classes:
+                    merged = snapshot.classes[classname]["merged"]
+                    fobj.write(self.class_snapshot % {
+                        "name": _h(snapshot.desc), "cls": _h(classname),
+                        "total": _h(pp(merged.size))})
+                    if merged.refs:
+                        self._print_refs(fobj, merged.refs, merged.size)
+                    else:
+                        fobj.write("<p>No per-referent sizes recorded.</p>\n")
+
+            fobj.write("<h2>Instances</h2>\n")
+            for tobj in tobjs:
+                fobj.write('<table class="tl">\n')
+                fobj.write('<tr><td class="hl" style="width:140px">Instance</td>'
+                           '<td class="hl">%s at 0x%08x</td></tr>\n' % (_h(tobj.name), tobj.id))
+                if tobj.repr:
+                    fobj.write("<tr><td>Representation</td><td>%s&nbsp;</td></tr>\n"
+                               % _h(tobj.repr))
+                fobj.write("<tr><td>Lifetime</td><td>%s - %s</td></tr>\n" % (
+                    _h(pp_timestamp(tobj.birth)), _h(pp_timestamp(tobj.death))))
+                if tobj.trace:
+                    fobj.write("<tr><td>Instantiation</td><td><pre>%s</pre></td></tr>\n"
+                               % _h(_format_trace(tobj.trace)))
+                for (timestamp, size) in tobj.snapshots:
+                    fobj.write("<tr><td>%s</td>" % _h(pp_timestamp(timestamp)))
+                    if size is None or not size.refs:
+                        fobj.write("<td>%s</td></tr>\n" % _h(pp(size.size if size else 0)))
+                    else:
+                        fobj.write("<td>%s" % _h(pp(size.size)))
+                        self._print_refs(fobj, size.refs, size.size)
+                        fobj.write("</td></tr>\n")
+                fobj.write("</table>\n")
+            fobj.write(self.footer)
+
+    def create_title_page(self, filename, title=""):
+        """Write the index page: the memory chart, then every snapshot with
+        its totals, its per-class table and its pie chart."""
+        charts = getattr(self, "charts", None) or {}
+        links = getattr(self, "links", None) or {}
+        with open(filename, "w", encoding="utf-8") as fobj:
+            fobj.write(self.header % (_h(title), self.style))
+            fobj.write("<h1>%s</h1>\n" % _h(title))
+            fobj.write("<h2>Memory distribution over time</h2>\n")
+            fobj.write(charts.get("snapshots", ""))
+            fobj.write("<h2>Snapshots statistics</h2>\n")
+            fobj.write('<table class="nb">\n')
+            classlist = self.tracked_classes
+            for snapshot in self.snapshots:
+                classes = self.annotate_snapshot(snapshot)
+                fobj.write("<tr><td>\n")
+                fobj.write("<h3>%s snapshot at %s</h3>\n" % (
+                    _h(snapshot.desc or "Untitled"), _h(pp_timestamp(snapshot.timestamp))))
+                system = getattr(snapshot, "system_total", None)
+                vsz = getattr(system, "vsz", None) if system is not None else None
+                fobj.write(self.snapshot_summary % {
+                    "sys": _h(pp(vsz)) if vsz else "not known",
+                    "tracked": _h(pp(snapshot.tracked_total)),
+                    "asizeof": _h(pp(snapshot.asizeof_total)),
+                    "overhead": _h(pp(getattr(snapshot, "overhead", 0)))})
+                if snapshot.tracked_total:
+                    fobj.write('<table class="tl">\n')
+                    fobj.write(self.snapshot_cls_header)
+                    for classname in classlist:
+                        info = dict(classes.get(classname) or {})
+                        if not info:
+                            continue
+                        if classname in links:
+                            info["cls"] = '<a href="%s">%s</a>' % (
+                                _url(self.relative_path(links[classname])), _h(classname))
+                        else:
+                            info["cls"] = _h(classname)
+                        info["sum"] = _h(pp(info["sum"]))
+                        info["avg"] = _h(pp(info["avg"]))
+                        fobj.write(self.snapshot_cls % info)
+                    fobj.write("</table>\n")
+                fobj.write("</td><td>\n")
+                if snapshot.tracked_total:
+                    fobj.write(charts.get(snapshot, ""))
+                fobj.write("</td></tr>\n")
+            fobj.write("</table>\n")
+            fobj.write(self.footer)
+
+    def create_html(self, fname, title="ClassTracker Statistics"):
+        """Write the index page *fname* and, in ``<fname without
+        extension>_files``, one page per tracked class and the charts."""
+        if self.tracker:
+            self.tracker.stop_periodic_snapshots()
+        self.basedir = os.path.dirname(os.path.abspath(fname))
+        filesdir = os.path.splitext(fname)[0] + "_files"
+        os.makedirs(filesdir, exist_ok=True)
+        self.filesdir = os.path.abspath(filesdir)
+        self.links = {}
+        self.annotate()
+        stems = _file_stems(self.index.keys())
+
+        def inside(name):
+            path = os.path.join(self.filesdir, name)
+            # sanitised names cannot leave the folder; checked all the same
+            if os.path.dirname(os.path.abspath(path)) != self.filesdir:
+                raise ValueError("refusing to write %r outside %r" % (path, self.filesdir))
+            return path
+
+        ext = "." + ("svg" if self._chart_kind("x.png")[0] == "svg" else "png")
+        self.charts = {}
+        self.charts["snapshots"] = self.create_snapshot_chart(inside("timespace" + ext))
+        for idx, snapshot in enumerate(self.snapshots):
+            self.charts[snapshot] = self.create_pie_chart(snapshot,
+                                                              inside("fp%d%s" % (idx, ext)))
+        for cn in self.index:
+            self.charts[cn] = self.create_lifetime_chart(cn, inside(stems[cn] + "-lt" + ext))
+        for cn in self.index:
+            self.links[cn] = inside(stems[cn] + ".html")
+            self.print_class_details(self.links[cn], cn)
+        self.create_title_page(fname, title=title)
 
 
 # --------------------------------------------------------------------------

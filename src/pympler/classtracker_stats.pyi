@@ -4,7 +4,7 @@ from typing import IO, Any, Dict, List, Optional, Tuple, TypeVar, Union
 
 from pympler._asized import Asized
 
-__all__ = ["Stats", "ConsoleStats", "compare_stats", "print_comparison"]
+__all__ = ["Stats", "ConsoleStats", "HtmlStats", "compare_stats", "print_comparison"]
 
 DUMP_FORMAT: str
 DUMP_VERSION: int
@@ -77,6 +77,32 @@ class ConsoleStats(Stats):
     def print_object(self, tobj: Any) -> None: ...
     def print_stats(self, clsname: Optional[str] = ..., limit: float = ...) -> None: ...
     def print_summary(self) -> None: ...
+
+class HtmlStats(Stats):
+    chart_format: Optional[str]
+    style: str
+    chart_tag: str
+    header: str
+    tableheader: str
+    tablefooter: str
+    footer: str
+    refrow: str
+    class_summary: str
+    class_snapshot: str
+    snapshot_cls_header: str
+    snapshot_cls: str
+    snapshot_summary: str
+    basedir: str
+    filesdir: str
+    links: Dict[str, str]
+    charts: Dict[Any, str]
+    def relative_path(self, filepath: str, basepath: Optional[str] = ...) -> str: ...
+    def create_lifetime_chart(self, classname: str, filename: str = ...) -> str: ...
+    def create_snapshot_chart(self, filename: str = ...) -> str: ...
+    def create_pie_chart(self, snapshot: Any, filename: str = ...) -> str: ...
+    def print_class_details(self, fname: str, classname: str) -> None: ...
+    def create_title_page(self, filename: str, title: str = ...) -> None: ...
+    def create_html(self, fname: str, title: str = ...) -> None: ...
 
 def compare_stats(a: _Run, b: _Run) -> List[_Row]: ...
 def format_comparison(rows: List[_Row]) -> str: ...

@@ -1,0 +1,76 @@
+"""A headless Chromium driven by Selenium, for tests that look at pages.
+
+The tests using the ``browser`` fixture are skipped (with the reason) when
+Selenium, Chromium or chromedriver is missing -- unless PYMPLER_REQUIRE_BROWSER=1
+(set by `.ci/run browser`), which turns the skip into a failure.  When
+PYMPLER_SCREENSHOTS names a directory, ``browser.screenshot(name)`` saves PNGs
+there for a person to look at.
+"""
+import os
+import shutil
+
+import pytest
+
+
+def _missing(reason):
+    if os.environ.get("PYMPLER_REQUIRE_BROWSER") == "1":
+        pytest.fail("PYMPLER_REQUIRE_BROWSER=1 but " + reason)
+    pytest.skip(reason)
+
+
+class Browser(object):
+    def __init__(self, driver):
+        self.driver = driver
+
+    def open(self, url):
+        self.driver.get(url)
+        return self.driver
+
+    def console_errors(self):
+        """Console messages of level SEVERE since the last call."""
+        return [e for e in self.driver.get_log("browser") if e.get("level") == "SEVERE"]
+
+    def broken_images(self):
+        """src of every <img> that did not load or has no size."""
+        return self.driver.execute_script(
+            "return Array.from(document.images)"
+            ".filter(i => !(i.complete && i.naturalWidth > 0 && i.naturalHeight > 0))"
+            ".map(i => i.getAttribute('src'));")
+
+    def screenshot(self, name):
+        where = os.environ.get("PYMPLER_SCREENSHOTS")
+        if not where:
+            return None
+        os.makedirs(where, exist_ok=True)
+        path = os.path.join(where, name + ".png")
+        # the whole page: grow the window to the document's size first
+        height = self.driver.execute_script(
+            "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")
+        self.driver.set_window_size(1280, min(max(int(height), 600), 8000))
+        self.driver.save_screenshot(path)
+        return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from selenium import webdriver
+    except ImportError:
+        _missing("selenium is not installed (pip install selenium)")
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if not binary or not driver_path:
+        _missing("Debian's chromium and chromium-driver are not installed")
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                "--disable-dev-shm-usage", "--window-size=1280,1024",
+                "--allow-file-access-from-files"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = webdriver.ChromeService(executable_path=driver_path)
+    driver = webdriver.Chrome(options=options, service=service)
+    try:
+        yield Browser(driver)
+    finally:
+        driver.quit()
