@@ -340,3 +340,19 @@ def test_matplotlib_charts(tmp_path):
             assert fh.read(8) == b'\x89PNG\r\n\x1a\n'
     assert '<img src="m_files/timespace.png"' in read(index)
 
+
+
+def test_report_from_pympler11_dump(tmp_path, pympler11, no_matplotlib):
+    # a dump written by Pympler 1.1 itself (pickles, process info included)
+    from test_stats import _MAKE_11_DUMP, _run
+    dump = str(tmp_path / 'p11.pkl')
+    _run(pympler11, _MAKE_11_DUMP, dump)
+    stats = HtmlStats(filename=dump)
+    stats.create_html(str(tmp_path / 'p11.html'))
+    page = Page(read(str(tmp_path / 'p11.html')))
+    assert 'one snapshot at' in page.text and 'two snapshot at' in page.text
+    # Pympler 1.1 sampled the process: its virtual size is shown
+    assert 'was not known' not in ' '.join(page.text.split())
+    assert page.links == ['p11_files/__main___Foo.html'] * 2     # one per snapshot
+    cls = Page(read(str(tmp_path / 'p11_files' / '__main___Foo.html')))
+    assert cls.text.count('Lifetime') == 2
