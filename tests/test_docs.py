@@ -10,12 +10,12 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXISTING = ['asizeof', 'muppy', 'summary', 'tracker', 'classtracker', 'util',
-            'classtracker_stats', 'charts']
+            'classtracker_stats', 'charts', 'process']
 COMING = ['refbrowser', 'refgraph',
-          'garbagegraph', 'process', 'web', 'mprofile', 'panels']
+          'garbagegraph', 'web', 'mprofile', 'panels']
 PUBLIC = ['pympler', 'pympler.asizeof', 'pympler.muppy', 'pympler.summary', 'pympler.tracker',
           'pympler.classtracker', 'pympler.util', 'pympler.util.stringutils', 'pympler.util.compat',
-          'pympler.classtracker_stats', 'pympler.charts']
+          'pympler.classtracker_stats', 'pympler.charts', 'pympler.process']
 
 
 def _read(rel):

@@ -20,8 +20,9 @@ Differences from Pympler 1.1:
 * The periodic thread is a daemon thread named ``'BackgroundMonitor'`` that
   waits on a `threading.Event`, so `ClassTracker.stop_periodic_snapshots`
   returns promptly.
-* `Snapshot.system_total` is ``None`` until `pympler.process` exists; then
-  `Snapshot.total` is ``asizeof_total`` if non-zero, else ``tracked_total``.
+* `Snapshot.system_total` is a `pympler.process.ProcessMemoryInfo` taken when
+  the snapshot is made; `Snapshot.total` is its ``vsz`` when the platform gives
+  process figures, else ``asizeof_total`` if non-zero, else ``tracked_total``.
 """
 
 import functools
@@ -33,6 +34,7 @@ from time import time
 from weakref import ref as weakref_ref
 
 import pympler.asizeof as asizeof
+import pympler.process as _process
 from pympler.util.stringutils import safe_repr
 
 __all__ = ['ClassTracker']
@@ -201,8 +203,7 @@ class Snapshot(object):
         self.asizeof_total = 0
         self.overhead = 0
         self.timestamp = timestamp
-        # pympler.process does not exist yet: no process information
-        self.system_total = None
+        self.system_total = _process.ProcessMemoryInfo()
         self.desc = description
         self.classes = None
 

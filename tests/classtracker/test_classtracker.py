@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from pympler import asizeof, classtracker
+from pympler import asizeof, classtracker, process
 from pympler.classtracker import (
     ClassTracker,
     PeriodicThread,
@@ -219,11 +219,17 @@ def test_snapshot_attributes(tracker):
     tracker.create_snapshot(description=42)
     snap = tracker.snapshots[-1]
     assert snap.desc == '42' and isinstance(snap, Snapshot)
-    assert snap.system_total is None
-    assert snap.tracked_total == 0 and snap.overhead == 0 and snap.total == 0
+    # the process, sampled when the snapshot was made (spec 6)
+    assert isinstance(snap.system_total, process.ProcessMemoryInfo)
+    if process.is_available():
+        assert snap.system_total.available and snap.system_total.vsz > 0
+        assert snap.total == snap.system_total.vsz
+    assert snap.tracked_total == 0 and snap.overhead == 0
     assert snap.classes is None
     s = Snapshot(1.5)
     assert s.label == '1.500s'
+    s.system_total.available = False      # no process figures: the fallbacks
+    assert s.total == 0
     s.tracked_total = 10
     assert s.total == 10
     s.asizeof_total = 20
@@ -241,6 +247,9 @@ def test_compute_total(tracker):
     # the whole heap, far larger than what is tracked, minus the overhead
     assert snap.asizeof_total > 100 * snap.tracked_total
     assert abs(snap.asizeof_total + snap.overhead - heap) < heap // 10
+    if snap.system_total.available:
+        assert snap.total == snap.system_total.vsz > snap.asizeof_total
+    snap.system_total.available = False
     assert snap.total == snap.asizeof_total
 
 
