@@ -10,12 +10,13 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXISTING = ['asizeof', 'muppy', 'summary', 'tracker', 'classtracker', 'util',
-            'classtracker_stats', 'charts', 'process']
+            'classtracker_stats', 'charts', 'process', 'mprofile']
 COMING = ['refbrowser', 'refgraph',
-          'garbagegraph', 'web', 'mprofile', 'panels']
+          'garbagegraph', 'web', 'panels']
 PUBLIC = ['pympler', 'pympler.asizeof', 'pympler.muppy', 'pympler.summary', 'pympler.tracker',
           'pympler.classtracker', 'pympler.util', 'pympler.util.stringutils', 'pympler.util.compat',
-          'pympler.classtracker_stats', 'pympler.charts', 'pympler.process']
+          'pympler.classtracker_stats', 'pympler.charts', 'pympler.process',
+          'pympler.mprofile']
 
 
 def _read(rel):

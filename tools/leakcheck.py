@@ -292,6 +292,7 @@ def api_cases(notes):
     summary = optional_module("pympler.summary")
     tracker = optional_module("pympler.tracker")
     classtracker = optional_module("pympler.classtracker")
+    mprofile = optional_module("pympler.mprofile")
     G, P, S = GRAPH, PLAIN, SLOTTED
     table = [
         # pympler.asizeof
@@ -369,6 +370,10 @@ def api_cases(notes):
          tracker_class_cycle, False),
         ("classtracker create_snapshot(compute_total=True)", classtracker, "ClassTracker",
          lambda T: lambda: tracker_snapshot(T, level=0, compute_total=True), True),
+        # pympler.mprofile (one heap walk per measured event)
+        ("mprofile.heap_size()", mprofile, "heap_size", lambda f: lambda: f(), True),
+        ("mprofile.MProfiler().run(...)", mprofile, "MProfiler",
+         lambda M: lambda: M(events=["return"]).run("sorted([3, 1, 2])"), True),
     ]
     cases = []
     for label, module, attr, factory, heavy in table:
@@ -382,7 +387,8 @@ def api_cases(notes):
         cases.append(Case(name, factory(target), heavy=heavy))
     missing = [m for m, mod in (("pympler.asizeof", asizeof), ("pympler.muppy", muppy),
                                 ("pympler.summary", summary), ("pympler.tracker", tracker),
-                                ("pympler.classtracker", classtracker))
+                                ("pympler.classtracker", classtracker),
+                                ("pympler.mprofile", mprofile))
                if mod is None]
     if missing:
         notes.append("modules not present (skipped): %s" % ", ".join(missing))

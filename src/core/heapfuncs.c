@@ -1,7 +1,7 @@
 /* heapfuncs.c -- the Python functions of muppy and summary that walk the
  * heap or go over object lists: heap_objects, heap_summary, heap_diff,
  * heap_referents, heap_size, heap_getsizeof, heap_filter,
- * heap_ignore_object (used by
+ * heap_ignore_object, heap_total (used by
  * src/pympler/muppy.py, summary.py and tracker.py's SummaryTracker).
  */
 #include "heapwalk.h"
@@ -496,6 +496,43 @@ heap_ignore_object(PyObject *module, PyObject *obj)
     return PyBool_FromLong(ignore);
 }
 
+PyDoc_STRVAR(heap_total_doc,
+"heap_total(ignore=None) -> (count, total)\n\n"
+"The number of live objects heap_objects(True, ignore) would list and the\n"
+"sum of their getsizeof (the basic size where __sizeof__ fails), without\n"
+"building the list.  Does not collect garbage first.");
+
+static PyObject *
+heap_total_impl(PymState *st, PyObject *ignore)
+{
+    PymWalk w;
+    PyObject *res = NULL;
+    Py_ssize_t k, n, total = 0;
+
+    pym_walk_init(&w, 1);
+    if (pym_walk_add_ignore(&w, ignore) < 0 || pym_walk_run(&w) < 0) {
+        goto done;
+    }
+    n = pym_walk_len(&w);
+    for (k = 0; k < n; k++) {
+        /* the walk holds every item: a Python __sizeof__ cannot free one */
+        total += pym_heap_getsizeof(st, pym_walk_item(&w, k));
+    }
+    res = Py_BuildValue("(nn)", n, total);
+done:
+    pym_walk_clear(&w);
+    return res;
+}
+
+static PyObject *
+heap_total(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (pym_heap_check_nargs("heap_total", nargs, 0, 1) < 0) {
+        return NULL;
+    }
+    return heap_total_impl(pym_state_from_module(module), pym_heap_arg(args, nargs, 0));
+}
+
 static PyMethodDef heap_functions[] = {
     {"heap_objects", (PyCFunction)(void (*)(void))heap_objects, METH_FASTCALL, heap_objects_doc},
     {"heap_summary", (PyCFunction)(void (*)(void))heap_summary, METH_FASTCALL, heap_summary_doc},
@@ -506,6 +543,7 @@ static PyMethodDef heap_functions[] = {
     {"heap_getsizeof", heap_getsizeof, METH_O, heap_getsizeof_doc},
     {"heap_filter", (PyCFunction)(void (*)(void))heap_filter, METH_FASTCALL, heap_filter_doc},
     {"heap_ignore_object", heap_ignore_object, METH_O, heap_ignore_object_doc},
+    {"heap_total", (PyCFunction)(void (*)(void))heap_total, METH_FASTCALL, heap_total_doc},
     {NULL, NULL, 0, NULL},
 };
 
