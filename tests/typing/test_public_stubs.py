@@ -16,7 +16,8 @@ import pytest
 
 MODULES = ['pympler.asizeof', 'pympler._asized', 'pympler.muppy', 'pympler.summary',
            'pympler.tracker', 'pympler.classtracker', 'pympler.classtracker_stats',
-           'pympler.charts', 'pympler.process', 'pympler.mprofile']
+           'pympler.charts', 'pympler.process', 'pympler.mprofile',
+           'pympler.panels']
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
