@@ -335,6 +335,17 @@ instance_label(PyObject *o, PyObject *c)
     if (a.ia_dict != NULL && a.ia_dict == c) {
         return PyUnicode_FromString(".__dict__");
     }
+    if (a.ia_dict != NULL && PyDict_Check(a.ia_dict)) {
+        /* 3.13: a materialised __dict__ may still use the values inline in
+         * the instance, which the instance (not the dict) visits. */
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        while (PyDict_Next(a.ia_dict, &pos, &k, &v)) {   /* borrowed; no code runs */
+            if (v == c && PyUnicode_CheckExact(k)) {
+                return PyUnicode_FromFormat(".%U", k);
+            }
+        }
+    }
     for (i = 0; a.ia_values != NULL && i < a.ia_capacity; i++) {
         if (a.ia_values[i] == c) {
             PyObject *key = pym_instance_value_key(o, i);
