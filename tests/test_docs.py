@@ -16,7 +16,7 @@ COMING = ['refbrowser', 'refgraph',
 PUBLIC = ['pympler', 'pympler.asizeof', 'pympler.muppy', 'pympler.summary', 'pympler.tracker',
           'pympler.classtracker', 'pympler.util', 'pympler.util.stringutils', 'pympler.util.compat',
           'pympler.classtracker_stats', 'pympler.charts', 'pympler.process',
-          'pympler.mprofile', 'pympler.panels']
+          'pympler.mprofile', 'pympler.panels', 'pympler.ipython', 'pympler.pytest_plugin']
 
 
 def _read(rel):
