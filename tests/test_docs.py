@@ -10,12 +10,12 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXISTING = ['asizeof', 'muppy', 'summary', 'tracker', 'classtracker', 'util',
-            'classtracker_stats']
-COMING = ['charts', 'refbrowser', 'refgraph',
-          'garbagegraph', 'process', 'web', 'mprofile', 'panels']
+            'classtracker_stats', 'refbrowser', 'refgraph', 'garbagegraph']
+COMING = ['charts', 'process', 'web', 'mprofile', 'panels']
 PUBLIC = ['pympler', 'pympler.asizeof', 'pympler.muppy', 'pympler.summary', 'pympler.tracker',
           'pympler.classtracker', 'pympler.util', 'pympler.util.stringutils', 'pympler.util.compat',
-          'pympler.classtracker_stats']
+          'pympler.classtracker_stats', 'pympler.refbrowser', 'pympler.refgraph',
+          'pympler.garbagegraph']
 
 
 def _read(rel):

@@ -292,6 +292,9 @@ def api_cases(notes):
     summary = optional_module("pympler.summary")
     tracker = optional_module("pympler.tracker")
     classtracker = optional_module("pympler.classtracker")
+    refbrowser = optional_module("pympler.refbrowser")
+    refgraph = optional_module("pympler.refgraph")
+    garbagegraph = optional_module("pympler.garbagegraph")
     G, P, S = GRAPH, PLAIN, SLOTTED
     table = [
         # pympler.asizeof
@@ -369,6 +372,15 @@ def api_cases(notes):
          tracker_class_cycle, False),
         ("classtracker create_snapshot(compute_total=True)", classtracker, "ClassTracker",
          lambda T: lambda: tracker_snapshot(T, level=0, compute_total=True), True),
+        # pympler.refbrowser, refgraph, garbagegraph
+        ("refbrowser.StreamBrowser(maxdepth=2, repeat=False).print_tree()", refbrowser,
+         "StreamBrowser",
+         lambda B: lambda: B(G["nested"], maxdepth=2, repeat=False, stream=DEVNULL).print_tree(),
+         True),
+        ("refgraph.ReferenceGraph: reduce, split, dot text", refgraph, "ReferenceGraph",
+         reference_graph, False),
+        ("garbagegraph.GarbageGraph(reduce=True).print_stats()", garbagegraph, "GarbageGraph",
+         garbage_graph, True),
     ]
     cases = []
     for label, module, attr, factory, heavy in table:
@@ -382,11 +394,37 @@ def api_cases(notes):
         cases.append(Case(name, factory(target), heavy=heavy))
     missing = [m for m, mod in (("pympler.asizeof", asizeof), ("pympler.muppy", muppy),
                                 ("pympler.summary", summary), ("pympler.tracker", tracker),
-                                ("pympler.classtracker", classtracker))
+                                ("pympler.classtracker", classtracker),
+                                ("pympler.refbrowser", refbrowser),
+                                ("pympler.refgraph", refgraph),
+                                ("pympler.garbagegraph", garbagegraph))
                if mod is None]
     if missing:
         notes.append("modules not present (skipped): %s" % ", ".join(missing))
     return cases
+
+
+def reference_graph(ReferenceGraph):
+    """A graph with a cycle and a hostile member: reduced, split, written."""
+    def call():
+        ring = [GRAPH, PLAIN, SLOTTED]
+        ring.append(ring)
+        graph = ReferenceGraph([ring, GRAPH, PLAIN, SLOTTED, RAISING, {"k": ring}])
+        graph.reduce_to_cycles()
+        graph.split_and_sort()
+        graph._get_graphviz_data()
+    return call
+
+
+def garbage_graph(GarbageGraph):
+    """Garbage cycles made, collected into a graph, printed."""
+    def call():
+        a, b = Plain(), Plain()
+        a.c.append(b)
+        b.c.append(a)
+        del a, b
+        GarbageGraph(reduce=True).print_stats(DEVNULL)
+    return call
 
 
 def asizer_sequence(Asizer):

@@ -15,7 +15,8 @@ import sys
 import pytest
 
 MODULES = ['pympler.asizeof', 'pympler._asized', 'pympler.muppy', 'pympler.summary',
-           'pympler.tracker', 'pympler.classtracker', 'pympler.classtracker_stats']
+           'pympler.tracker', 'pympler.classtracker', 'pympler.classtracker_stats',
+           'pympler.refbrowser', 'pympler.refgraph', 'pympler.garbagegraph']
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
