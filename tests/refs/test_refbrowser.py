@@ -13,8 +13,14 @@ import types
 import pytest
 
 from pympler import refbrowser, summary
-from pympler.refbrowser import (ConsoleBrowser, FileBrowser, InteractiveBrowser, RefBrowser,
-                                StreamBrowser, _Node)
+from pympler.refbrowser import (
+    ConsoleBrowser,
+    FileBrowser,
+    InteractiveBrowser,
+    RefBrowser,
+    StreamBrowser,
+    _Node,
+)
 
 
 class Held(object):

@@ -33,7 +33,8 @@ def _meta(graph, obj):
 # ---- a tiny dot parser ---------------------------------------------------------
 
 _STR = r'"((?:[^"\\]|\\.)*)"'
-NODE_RE = re.compile(r'^    "(X[0-9a-fx]+)" \[ label = ' + _STR + r' (, color=(?:red|orange))? \];$')
+NODE_RE = re.compile(r'^    "(X[0-9a-fx]+)" \[ label = ' + _STR
+                     + r' (, color=(?:red|orange))? \];$')
 EDGE_RE = re.compile(r'^    (X[0-9a-fx]+) -> (X[0-9a-fx]+) \[label=' + _STR + r'(,weight=100)?\];$')
 
 
