@@ -346,6 +346,10 @@ def api_cases(notes):
         # pympler.muppy
         ("muppy.get_referents", muppy, "get_referents",
          lambda f: lambda: f([G, P, S], level=2), False),
+        ("muppy.referrers_of", muppy, "referrers_of",
+         lambda f: lambda: f([G, P, S, G["ints"]]), True),
+        ("muppy.get_referrers", muppy, "get_referrers", lambda f: lambda: f(G, P), True),
+        ("muppy.find_path", muppy, "find_path", lambda f: lambda: str(f(G["strs"])), True),
         ("muppy.get_size", muppy, "get_size",
          lambda f: lambda: swallow(f, list(SAMPLES), stream=DEVNULL), False),
         ("muppy.get_objects", muppy, "get_objects", lambda f: lambda: f(), True),
