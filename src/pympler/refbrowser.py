@@ -32,7 +32,6 @@ Differences from Pympler 1.1:
 
 Documentation: docs/usage.md in pympler's source repository.
 """
-import gc
 import sys
 
 from pympler import muppy, summary
@@ -66,27 +65,7 @@ def _referrers(objs, ignore):
     """One list of referrers per object of ``objs``, in input order, found in
     one pass over the heap; nothing of ``ignore`` (by identity) and not the
     caller's frame.  The only place that asks the engine."""
-    engine = getattr(muppy, 'referrers_of', None)
-    if engine is not None:
-        return engine(objs, ignore=ignore)
-    # Until the engine has referrers_of: one gc scan for the whole level.
-    index = {}
-    for i, o in enumerate(objs):
-        index.setdefault(id(o), []).append(i)
-    skip = set(map(id, ignore))
-    skip.add(id(sys._getframe()))
-    skip.add(id(index))
-    out = [[] for _ in objs]
-    for r in gc.get_referrers(*objs):
-        if id(r) in skip:
-            continue
-        done = set()
-        for x in gc.get_referents(r):
-            if id(x) in index and id(x) not in done:
-                done.add(id(x))
-                for i in index[id(x)]:
-                    out[i].append(r)
-    return out
+    return muppy.referrers_of(objs, ignore=ignore)
 
 
 def _is_node(o):
