@@ -27,6 +27,8 @@ Differences from Pympler 1.1:
   at every call, keeping them alive), and each call starts with an empty
   ``already_included`` (with ``repeat=False``, Pympler 1.1's second tree
   showed every object as already included).
+* A `StreamBrowser` without a stream prints to ``sys.stdout`` as it is at
+  the call (Pympler 1.1 failed with AttributeError).
 * `InteractiveBrowser` is a ``ttk.Treeview`` (no idlelib needed); `main`
   returns the window and keeps it in ``window``.
 
@@ -200,7 +202,8 @@ class StreamBrowser(RefBrowser):
     space = ' '
 
     def print_tree(self, tree=None):
-        """Print ``tree`` (default: `get_tree`) to ``stream``."""
+        """Print ``tree`` (default: `get_tree`) to ``stream`` (when None:
+        ``sys.stdout`` at call time)."""
         if tree is None:
             tree = self.get_tree()
         self._print(tree, '', '')
@@ -212,7 +215,7 @@ class StreamBrowser(RefBrowser):
         of its output, not its square."""
         hline, vline, cross, space = self.hline, self.vline, self.cross, self.space
         marks = (cross, vline)
-        write = self.stream.write
+        write = (self.stream if self.stream is not None else sys.stdout).write
         maxdepth = self.maxdepth
         stack = [(tree, _piece(None, prefix, marks), _piece(None, carryon, marks))]
         while stack:

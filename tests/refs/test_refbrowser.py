@@ -366,6 +366,13 @@ def test_console_browser_takes_stdout_at_construction(capsys):
     assert capsys.readouterr().out == 'r-+-x\n  +-y\n'
 
 
+def test_stream_browser_without_stream_prints_to_stdout_at_call_time(capsys):
+    sb = StreamBrowser(None)
+    assert sb.stream is None
+    sb.print_tree(_tree(['r', ['x']]))
+    assert capsys.readouterr().out == 'r--x\n'
+
+
 def test_default_labels():
     root = Held()
     node = RefBrowser(root).get_tree()
