@@ -160,9 +160,9 @@ _SEP = object()   # print-stack marker: the separator line after a node's last c
 
 
 def _piece(parent, text, marks):
-    """A persistent string: ``parent`` (or None) followed by ``text``; keeps
-    the count of ``marks`` in the whole string, whether it holds anything
-    but spaces, and its length."""
+    """A persistent string: ``parent`` (or None) followed by ``text``, as
+    ``(parent, text, count of marks in the whole string, whether it holds
+    anything but spaces)``."""
     count = solid = 0
     if parent is not None:
         count, solid = parent[2], parent[3]
