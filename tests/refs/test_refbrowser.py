@@ -420,6 +420,12 @@ def test_interactive_browser_opens_and_closes(display, capsys):
         ib.reload_referrers(item)
         window.update()
         assert any(ib._items[k].o is holders for k in view.get_children(item))
+        # opening an item in the widget computes its referrers too
+        other = kids[texts.index(refbrowser.gui_default_str_function(holders[1]))]
+        view.focus(other)
+        view.event_generate('<<TreeviewOpen>>')
+        window.update()
+        assert any(ib._items[k].o is holders for k in view.get_children(other))
         ib.print_object(item)
         assert capsys.readouterr().out.startswith('[<')
         view.event_generate('<Button-3>', x=5, y=5)
