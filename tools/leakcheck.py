@@ -43,6 +43,7 @@ import collections
 import gc
 import importlib
 import importlib.util
+import io
 import os
 import re
 import sys
@@ -293,6 +294,9 @@ def api_cases(notes):
     tracker = optional_module("pympler.tracker")
     classtracker = optional_module("pympler.classtracker")
     mprofile = optional_module("pympler.mprofile")
+    refbrowser = optional_module("pympler.refbrowser")
+    refgraph = optional_module("pympler.refgraph")
+    garbagegraph = optional_module("pympler.garbagegraph")
     G, P, S = GRAPH, PLAIN, SLOTTED
     table = [
         # pympler.asizeof
@@ -382,6 +386,16 @@ def api_cases(notes):
         ("_core.heap_select(pred) + heap_select(pred, before)", muppy, "_core",
          lambda core: lambda: core.heap_select(
              lambda tp: tp is Plain, core.heap_select(lambda tp: tp is Plain)), True),
+        # pympler.refbrowser, refgraph, garbagegraph
+        ("refbrowser.StreamBrowser(maxdepth=2, repeat=False).print_tree()", refbrowser,
+         "StreamBrowser",
+         lambda B: lambda: B(G["nested"], maxdepth=2, repeat=False,
+                             stream=io.StringIO()).print_tree(),
+         True),
+        ("refgraph.ReferenceGraph: reduce, split, dot text", refgraph, "ReferenceGraph",
+         reference_graph, False),
+        ("garbagegraph.GarbageGraph(reduce=True).print_stats()", garbagegraph, "GarbageGraph",
+         garbage_graph, True),
     ]
     cases = []
     for label, module, attr, factory, heavy in table:
@@ -397,10 +411,37 @@ def api_cases(notes):
                                 ("pympler.summary", summary), ("pympler.tracker", tracker),
                                 ("pympler.classtracker", classtracker),
                                 ("pympler.mprofile", mprofile))
+                                ("pympler.refbrowser", refbrowser),
+                                ("pympler.refgraph", refgraph),
+                                ("pympler.garbagegraph", garbagegraph))
                if mod is None]
     if missing:
         notes.append("modules not present (skipped): %s" % ", ".join(missing))
     return cases
+
+
+def reference_graph(ReferenceGraph):
+    """A graph with a cycle and a hostile member: reduced, split, written."""
+    def call():
+        ring = [GRAPH, PLAIN, SLOTTED]
+        ring.append(ring)
+        graph = ReferenceGraph([ring, GRAPH, PLAIN, SLOTTED, RAISING, {"k": ring}])
+        graph.reduce_to_cycles()
+        graph.split_and_sort()
+        graph._get_graphviz_data()
+    return call
+
+
+def garbage_graph(GarbageGraph):
+    """Garbage cycles made, collected into a graph, printed."""
+    def call():
+        a, b = Plain(), Plain()
+        a.c.append(b)
+        b.c.append(a)
+        del a, b
+        # a fresh StringIO: the pending writes of a buffered file look like a leak
+        GarbageGraph(reduce=True).print_stats(io.StringIO())
+    return call
 
 
 def asizer_sequence(Asizer):
