@@ -196,9 +196,12 @@ description: ``'module NAME'``, ``'frame FUNC (FILE:LINE) in thread NAME'``,
 or None for an object nothing else refers to)."""
 
 
+_type_qualname = type.__dict__["__qualname__"].__get__  # never a metaclass property
+
+
 def _short(obj):
     """``<TypeName at 0x...>`` from the real type, never the object's repr."""
-    return "<%s at 0x%x>" % (type.__getattribute__(type(obj), "__qualname__"), id(obj))
+    return "<%s at 0x%x>" % (_type_qualname(type(obj)), id(obj))
 
 
 class RefPath(tuple):

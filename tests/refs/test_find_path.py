@@ -168,6 +168,28 @@ def test_hostile_objects_on_the_way(mod):
     assert "Hostile at 0x" in text
 
 
+class LyingMeta(type):
+    def __getattribute__(cls, name):
+        if name in ("__qualname__", "__name__"):
+            raise AssertionError("metaclass __getattribute__ called")
+        return type.__getattribute__(cls, name)
+
+    def __repr__(cls):
+        raise AssertionError("metaclass __repr__ called")
+
+
+class Evil(metaclass=LyingMeta):
+    pass
+
+
+def test_printing_never_runs_user_code(mod):
+    target = Evil()
+    mod.x = [target]
+    path = muppy.find_path(target)
+    assert path.oneline().endswith("-> [0] -> <Evil at 0x%x>" % id(target))
+    assert "<Evil at 0x" in str(path) and "<Evil at 0x" in repr(path)
+
+
 def test_dict_key_and_unlabelled_keys(mod):
     key = Foo()
     mod.d = {key: 1, (1, 2): [key]}
