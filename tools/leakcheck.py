@@ -410,7 +410,7 @@ def api_cases(notes):
     missing = [m for m, mod in (("pympler.asizeof", asizeof), ("pympler.muppy", muppy),
                                 ("pympler.summary", summary), ("pympler.tracker", tracker),
                                 ("pympler.classtracker", classtracker),
-                                ("pympler.mprofile", mprofile))
+                                ("pympler.mprofile", mprofile),
                                 ("pympler.refbrowser", refbrowser),
                                 ("pympler.refgraph", refgraph),
                                 ("pympler.garbagegraph", garbagegraph))
