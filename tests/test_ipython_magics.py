@@ -2,6 +2,7 @@
 %heappath through IPython's InteractiveShell, text and HTML outputs."""
 import html.parser
 import re
+import sys
 
 import pytest
 
@@ -26,9 +27,14 @@ class Tags(html.parser.HTMLParser):
 @pytest.fixture(scope="module")
 def ip():
     from IPython.core.interactiveshell import InteractiveShell
+    main = sys.modules["__main__"]       # IPython installs its own __main__
     shell = InteractiveShell.instance()
     shell.run_line_magic("load_ext", "pympler")
-    return shell
+    try:
+        yield shell
+    finally:
+        InteractiveShell.clear_instance()
+        sys.modules["__main__"] = main
 
 
 def formats(ip, value):

@@ -6,7 +6,6 @@ import sys
 
 import pytest
 
-import __main__
 from pympler import _core, muppy
 from pympler.mprofile import MProfiler, heap_size
 
@@ -40,7 +39,8 @@ def grow(n):
 
 @pytest.fixture
 def in_main(monkeypatch):
-    monkeypatch.setitem(__main__.__dict__, 'grow', grow)
+    # the __main__ of the moment, as run() looks it up
+    monkeypatch.setitem(sys.modules['__main__'].__dict__, 'grow', grow)
 
 
 def test_run_records_calls_min_and_max(in_main):
@@ -118,7 +118,7 @@ def test_previous_hook_restored_also_on_error():
         assert sys.getprofile() is outer
     finally:
         sys.setprofile(None)
-    assert __main__.__dict__.pop('x') == 1       # ran in __main__'s namespace
+    assert sys.modules['__main__'].__dict__.pop('x') == 1     # ran in __main__'s namespace
 
 
 def test_heap_total_argument_checks():
