@@ -241,3 +241,27 @@ def test_ignore_and_bad_input(mod):
     assert _labels(muppy.find_path(target, ignore=[lst]))[-2:] == ["['b']", "['x']"]
     with pytest.raises(TypeError, match="ignore"):
         muppy.find_path(target, ignore=3)
+
+
+def test_no_reference_cycle_left_behind(mod):
+    """The frames find_path and referrers_of look at (their own among them)
+    are not kept in a cycle: with the collector off, nothing they touched
+    holds one more reference afterwards."""
+    target = Foo()
+    mod.t = [target]
+    watched = [vars(muppy), muppy.find_path, muppy._root_frames, muppy.referrers_of,
+               threading.current_thread()]
+    muppy.find_path(target)
+    muppy.referrers_of([target])
+    gc.collect()
+    gc.disable()
+    try:
+        before = [sys.getrefcount(o) for o in watched]
+        for _ in range(5):
+            muppy.find_path(target)
+            muppy.referrers_of([target])
+            muppy.get_referrers(target)
+        after = [sys.getrefcount(o) for o in watched]
+    finally:
+        gc.enable()
+    assert after == before
