@@ -265,3 +265,21 @@ def test_no_reference_cycle_left_behind(mod):
     finally:
         gc.enable()
     assert after == before
+
+
+def test_exception_traceback_and_property_labels(mod):
+    t1, t2 = Foo(), Foo()
+    mod.err = ValueError("x", t1)
+    try:
+        raise KeyError("k")
+    except KeyError as exc:
+        mod.caught = exc
+
+    def getter(self):
+        return t2
+
+    mod.prop = property(getter)
+    del getter
+    assert _labels(muppy.find_path(t1))[-2:] == [".args", "[1]"]
+    assert _labels(muppy.find_path(mod.caught.__traceback__))[-1] == ".__traceback__"
+    assert _labels(muppy.find_path(mod.prop.fget))[-1] == ".fget"
