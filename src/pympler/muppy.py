@@ -215,7 +215,9 @@ class RefPath(tuple):
     bytes, bool, complex or None, else ``[<Type key>]``), ``(key)`` (a dict
     key), ``[3]`` (a list or tuple item; ``[0] (cell x)`` for a closure
     cell), ``.cell_contents``, ``(set item)``, ``local x`` (a frame's local
-    variable), ``.f_back``; None when the engine has no name for the edge
+    variable), ``.f_back``, fields of code objects, tracebacks, properties
+    and exceptions (``.co_consts``, ``.tb_frame``, ``.fget``, ``.args``,
+    ``.__traceback__``...); None when the engine has no name for the edge
     (printed ``(referent)``).
 
     ``str(path)`` prints one step per line; ``path.oneline()`` the
