@@ -454,11 +454,53 @@ sequence_label(PyObject *gp, PyObject *o, PyObject *c)
     return NULL;
 }
 
+/* ".name" from the sizer's named referents (referents.c) of the kinds
+ * whose names come from C structures only: code objects, tracebacks,
+ * properties, exceptions (args and SyntaxError fields).  NULL when none. */
+static PyObject *
+named_ref_label(PymState *st, PyObject *o, PyObject *c)
+{
+    PymRefArray a;
+    PyObject *res = NULL;
+    Py_ssize_t i;
+    int special = PyCode_Check(o)                     ? PYM_S_CODE
+                  : PyTraceBack_Check(o)              ? PYM_S_TRACEBACK
+                  : Py_IS_TYPE(o, &PyProperty_Type)   ? PYM_S_PROPERTY
+                  : PyExceptionInstance_Check(o)      ? PYM_S_EXCEPTION
+                                                      : PYM_S_NONE;
+    if (special == PYM_S_NONE) {
+        return NULL;
+    }
+    memset(&a, 0, sizeof(a));
+    if (pym_referents_collect(st, o, special, 1, &a) == 0) {
+        for (i = 0; i < a.a_len; i++) {
+            if (a.a_items[i].r_obj == c && a.a_items[i].r_cstr != NULL) {
+                res = PyUnicode_FromFormat(".%s", a.a_items[i].r_cstr);
+                break;
+            }
+        }
+    }
+    pym_refarray_free(&a);
+    if (res == NULL && special == PYM_S_EXCEPTION) {
+        PyBaseExceptionObject *e = (PyBaseExceptionObject *)o;
+        if (e->traceback == c) {
+            res = PyUnicode_FromString(".__traceback__");
+        }
+        else if (e->context == c) {
+            res = PyUnicode_FromString(".__context__");
+        }
+        else if (e->cause == c) {
+            res = PyUnicode_FromString(".__cause__");
+        }
+    }
+    return res;
+}
+
 /* A label for the edge o -> c (gp: the object before o on the path, or
  * NULL): new str, or NULL with no exception when none is found.  Reads
  * structures only: no user code runs. */
 static PyObject *
-edge_label(PyObject *gp, PyObject *o, PyObject *c)
+edge_label(PymState *st, PyObject *gp, PyObject *o, PyObject *c)
 {
     PyObject *res = NULL;
     if (PyDict_Check(o)) {
@@ -494,6 +536,9 @@ edge_label(PyObject *gp, PyObject *o, PyObject *c)
     }
     else if (PyFrame_Check(o)) {
         res = frame_label(o, c);
+    }
+    if (res == NULL && !PyErr_Occurred()) {
+        res = named_ref_label(st, o, c);
     }
     if (res == NULL && !PyErr_Occurred()) {
         res = instance_label(o, c);
@@ -697,7 +742,7 @@ PyDoc_STRVAR(heap_path_doc,
 "of ignore are not part of the heap.");
 
 static PyObject *
-heap_path_impl(PyObject *target, PyObject *roots, PyObject *ignore)
+heap_path_impl(PymState *st, PyObject *target, PyObject *roots, PyObject *ignore)
 {
     PymWalk w;
     PathSearch ps;
@@ -808,7 +853,7 @@ heap_path_impl(PyObject *target, PyObject *roots, PyObject *ignore)
                         PyTuple_GET_ITEM(roots, rootpair[q]), 1)) : NULL;
         }
         else {
-            label = edge_label(i >= 2 ? held[i - 2] : NULL, held[i - 1], held[i]);
+            label = edge_label(st, i >= 2 ? held[i - 2] : NULL, held[i - 1], held[i]);
         }
         step = PyTuple_Pack(2, held[i], label != NULL ? label : Py_None);
         Py_XDECREF(label);
@@ -835,11 +880,11 @@ done:
 static PyObject *
 heap_path(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    (void)module;
     if (pym_heap_check_nargs("heap_path", nargs, 2, 3) < 0) {
         return NULL;
     }
-    return heap_path_impl(args[0], args[1], pym_heap_arg(args, nargs, 2));
+    return heap_path_impl(pym_state_from_module(module), args[0], args[1],
+                          pym_heap_arg(args, nargs, 2));
 }
 
 static PyMethodDef graph_functions[] = {

@@ -215,7 +215,9 @@ class RefPath(tuple):
     bytes, bool, complex or None, else ``[<Type key>]``), ``(key)`` (a dict
     key), ``[3]`` (a list or tuple item; ``[0] (cell x)`` for a closure
     cell), ``.cell_contents``, ``(set item)``, ``local x`` (a frame's local
-    variable), ``.f_back``; None when the engine has no name for the edge
+    variable), ``.f_back``, fields of code objects, tracebacks, properties
+    and exceptions (``.co_consts``, ``.tb_frame``, ``.fget``, ``.args``,
+    ``.__traceback__``...); None when the engine has no name for the edge
     (printed ``(referent)``).
 
     ``str(path)`` prints one step per line; ``path.oneline()`` the
@@ -282,19 +284,26 @@ class RefPath(tuple):
 
 def _root_frames(skip):
     """(frame, label) for every frame of every thread, innermost first,
-    without the frames in skip (by identity)."""
+    without this function's own frame and the frames in skip (by
+    identity).  Leaves no reference to its own frame behind (no cycle)."""
     names = {}
     for t in threading.enumerate():
         names[t.ident] = t.name
     res = []
-    for ident, frame in sys._current_frames().items():
-        tname = names.get(ident, str(ident))
-        while frame is not None:
-            if not any(frame is s for s in skip):
-                code = frame.f_code
-                res.append((frame, "frame %s (%s:%d) in thread %s" % (
-                    code.co_name, code.co_filename, frame.f_lineno, tname)))
-            frame = frame.f_back
+    skip = (sys._getframe(),) + tuple(skip)
+    current = sys._current_frames()
+    frame = None
+    try:
+        for ident, frame in current.items():
+            tname = names.get(ident, str(ident))
+            while frame is not None:
+                if not any(frame is s for s in skip):
+                    code = frame.f_code
+                    res.append((frame, "frame %s (%s:%d) in thread %s" % (
+                        code.co_name, code.co_filename, frame.f_lineno, tname)))
+                frame = frame.f_back
+    finally:
+        del skip, current, frame
     return res
 
 

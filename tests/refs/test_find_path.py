@@ -241,3 +241,45 @@ def test_ignore_and_bad_input(mod):
     assert _labels(muppy.find_path(target, ignore=[lst]))[-2:] == ["['b']", "['x']"]
     with pytest.raises(TypeError, match="ignore"):
         muppy.find_path(target, ignore=3)
+
+
+def test_no_reference_cycle_left_behind(mod):
+    """The frames find_path and referrers_of look at (their own among them)
+    are not kept in a cycle: with the collector off, nothing they touched
+    holds one more reference afterwards."""
+    target = Foo()
+    mod.t = [target]
+    watched = [vars(muppy), muppy.find_path, muppy._root_frames, muppy.referrers_of,
+               threading.current_thread()]
+    muppy.find_path(target)
+    muppy.referrers_of([target])
+    gc.collect()
+    gc.disable()
+    try:
+        before = [sys.getrefcount(o) for o in watched]
+        for _ in range(5):
+            muppy.find_path(target)
+            muppy.referrers_of([target])
+            muppy.get_referrers(target)
+        after = [sys.getrefcount(o) for o in watched]
+    finally:
+        gc.enable()
+    assert after == before
+
+
+def test_exception_traceback_and_property_labels(mod):
+    t1, t2 = Foo(), Foo()
+    mod.err = ValueError("x", t1)
+    try:
+        raise KeyError("k")
+    except KeyError as exc:
+        mod.caught = exc
+
+    def getter(self):
+        return t2
+
+    mod.prop = property(getter)
+    del getter
+    assert _labels(muppy.find_path(t1))[-2:] == [".args", "[1]"]
+    assert _labels(muppy.find_path(mod.caught.__traceback__))[-1] == ".__traceback__"
+    assert _labels(muppy.find_path(mod.prop.fget))[-1] == ".fget"
