@@ -196,7 +196,7 @@ def worker(spec: dict) -> dict:
         if tool == "guppy3" and ("['chain']" not in text or text.count("[0]") != DEPTH):
             raise AssertionError("guppy3 path: %s" % (text,))
         extra = {"path": text[:300]}
-    del mod, objs
+    mod = objs = call = None     # the data goes before the worker reports
     out = {"seconds": res["seconds"], "cpu_seconds": res.get("cpu_seconds")}
     out.update(extra)
     return out
@@ -293,7 +293,8 @@ def append_results(info, load_end, table, repeat, argv):
             f.write("\n## References (R1, P1)\n\n"
                     "`benchmarks/bench_refs.py`, on a heap holding 1,000,000 extra objects: "
                     "R1 = the referrers of 1,000 objects (`muppy.referrers_of`; peers: "
-                    "`gc.get_referrers` per object, guppy3 `iso(*objs).referrers`, one call for the union); "
+                    "`gc.get_referrers` per object, guppy3 `iso(*objs).referrers`, one call "
+                    "for the union); "
                     "P1 = one path from the roots to an object 20 references deep "
                     "(`muppy.find_path`; objgraph `find_backref_chain`, guppy3 `shpaths`). "
                     "Times in seconds, median of fresh processes; other / ours = speed-up.\n")

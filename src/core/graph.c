@@ -246,8 +246,7 @@ safe_key_repr(PyObject *k)
 {
     PyObject *r;
     if (!(PyUnicode_CheckExact(k) || PyLong_CheckExact(k) || PyFloat_CheckExact(k)
-          || PyBool_Check(k) || k == Py_None || PyBytes_CheckExact(k)
-          || PyComplex_CheckExact(k))) {
+          || PyBool_Check(k) || k == Py_None || PyBytes_CheckExact(k) || PyComplex_CheckExact(k))) {
         return NULL;
     }
     if (PyUnicode_CheckExact(k) && PyUnicode_GET_LENGTH(k) > 80) {
@@ -463,11 +462,11 @@ named_ref_label(PymState *st, PyObject *o, PyObject *c)
     PymRefArray a;
     PyObject *res = NULL;
     Py_ssize_t i;
-    int special = PyCode_Check(o)                     ? PYM_S_CODE
-                  : PyTraceBack_Check(o)              ? PYM_S_TRACEBACK
-                  : Py_IS_TYPE(o, &PyProperty_Type)   ? PYM_S_PROPERTY
-                  : PyExceptionInstance_Check(o)      ? PYM_S_EXCEPTION
-                                                      : PYM_S_NONE;
+    int special = PyCode_Check(o)                   ? PYM_S_CODE
+                  : PyTraceBack_Check(o)            ? PYM_S_TRACEBACK
+                  : Py_IS_TYPE(o, &PyProperty_Type) ? PYM_S_PROPERTY
+                  : PyExceptionInstance_Check(o)    ? PYM_S_EXCEPTION
+                                                    : PYM_S_NONE;
     if (special == PYM_S_NONE) {
         return NULL;
     }
@@ -759,7 +758,8 @@ heap_path_impl(PymState *st, PyObject *target, PyObject *roots, PyObject *ignore
     ps.q_found = -1;
     pym_walk_init(&w, 1);
     if (!PyTuple_Check(roots) || (ignore != Py_None && !PyTuple_Check(ignore))) {
-        PyErr_SetString(PyExc_TypeError, "heap_path: roots must be a tuple, ignore a tuple or None");
+        PyErr_SetString(PyExc_TypeError,
+                        "heap_path: roots must be a tuple, ignore a tuple or None");
         goto done;
     }
     nroots = PyTuple_GET_SIZE(roots);
@@ -849,8 +849,9 @@ heap_path_impl(PymState *st, PyObject *target, PyObject *roots, PyObject *ignore
         PyObject *label = NULL, *step;
         if (i == 0) {
             /* q: the root's queue index; explicit roots come first */
-            label = q < nexplicit ? Py_NewRef(PyTuple_GET_ITEM(
-                        PyTuple_GET_ITEM(roots, rootpair[q]), 1)) : NULL;
+            label = q < nexplicit
+                        ? Py_NewRef(PyTuple_GET_ITEM(PyTuple_GET_ITEM(roots, rootpair[q]), 1))
+                        : NULL;
         }
         else {
             label = edge_label(st, i >= 2 ? held[i - 2] : NULL, held[i - 1], held[i]);

@@ -90,7 +90,7 @@ def test_superset_of_gc_get_referrers(seed):
     theirs[:] = [[r for r in t if id(r) not in mine] for t in theirs]
     ours = muppy.referrers_of(nodes, ignore=theirs)
     assert len(ours) == len(nodes)
-    for n, o, t in zip(nodes, ours, theirs):
+    for o, t in zip(ours, theirs):
         assert _ids(t) <= _ids(o)
         added = [r for r in o if id(r) not in _ids(t)]
         # only untracked containers, and frames holding it (3.11+)
