@@ -56,7 +56,7 @@ def browser():
     try:
         from selenium import webdriver
     except ImportError:
-        _missing("selenium is not installed (pip install selenium)")
+        _missing("selenium is not installed (pip install selenium; .ci/run browser does)")
     binary = shutil.which("chromium") or shutil.which("chromium-browser")
     driver_path = shutil.which("chromedriver")
     if not binary or not driver_path:
