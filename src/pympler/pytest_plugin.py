@@ -88,7 +88,8 @@ def _type_name(tp):
 
 
 def _mro(tp):
-    return type.__dict__["__mro__"].__get__(tp)
+    # None for a type still being made (3.9 can show one to the walk)
+    return type.__dict__["__mro__"].__get__(tp) or (tp,)
 
 
 def _excluded_dirs():
@@ -178,7 +179,8 @@ def _report(survivors, opts):
     for tp, objs in order:
         size = asizeof.asizeof(*objs)
         lines.append("  %s: %d object%s, %s" % (_type_name(tp), len(objs),
-                                                "" if len(objs) == 1 else "s", pp(size).strip()))
+                                                "" if len(objs) == 1 else "s",
+                                                " ".join(pp(size).split())))
         path = muppy.find_path(objs[0], ignore=(survivors, groups, order, objs))
         if path is None:
             lines.append("    (no path from a root: held only by the collector or a C extension)")
