@@ -74,23 +74,32 @@ mark_objects(PymSizerObject *z, PyObject *seq, Py_ssize_t value)
 }
 
 PyDoc_STRVAR(sizer_sizes_doc,
-"sizes(objs, tree=False, once=False) -> tuple\n\n"
+"sizes(objs, tree=False, once=False, distinct=False) -> tuple or int\n\n"
 "Size each object of the tuple objs (given objects are not recounted when\n"
 "reached from another).  With tree, return (name, obj, total, flat,\n"
 "children) node tuples down to the detail level instead of totals.  With\n"
 "once, which objects were seen is forgotten after the call (counters and\n"
 "statistics stay), which lets the walk skip recording objects that have a\n"
-"single owner.");
+"single owner.  With distinct (not with tree), return only the combined\n"
+"total of the objects, each object reached counted once, without noting\n"
+"the given objects: the same sum as the totals' when nothing is cut by\n"
+"the limit option (asizeof(all=True) over the collector's objects).");
+
+static PyObject *sizes_distinct(PymSizerObject *z, PyObject *objs);
 
 static PyObject *
 sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"objs", "tree", "once", NULL};
+    static char *kwlist[] = {"objs", "tree", "once", "distinct", NULL};
     PyObject *objs, *result = NULL, *given = NULL;
-    int tree = 0, once = 0;
+    int tree = 0, once = 0, distinct = 0;
     Py_ssize_t i, n;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|pp:sizes", kwlist, &PyTuple_Type, &objs, &tree,
-                                     &once)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|ppp:sizes", kwlist, &PyTuple_Type, &objs,
+                                     &tree, &once, &distinct)) {
+        return NULL;
+    }
+    if (distinct && tree) {
+        PyErr_SetString(PyExc_ValueError, "sizes(): distinct cannot be combined with tree");
         return NULL;
     }
     if (sizer_check_idle(z) < 0) {
@@ -127,6 +136,10 @@ sizer_sizes(PymSizerObject *z, PyObject *args, PyObject *kwds)
     /* A class changed since the last call must be re-read. */
     types_clear(z);
     n = PyTuple_GET_SIZE(objs);
+    if (distinct) {
+        result = sizes_distinct(z, objs);
+        goto done;
+    }
     if (mark_objects(z, objs, 0) < 0) {
         goto error;
     }
@@ -201,6 +214,329 @@ done:
         memset(z->z_mark_bloom, 0, sizeof(z->z_mark_bloom));
     }
     z->z_busy = 0;
+    return result;
+}
+
+/* The run of sizes(distinct=True): every root walked in turn with the
+ * shared seen set, no positional marks, no result per root.  A root reached
+ * earlier from another root adds 0, so each object counts once, as with
+ * marks (which count it at its own root instead): with no depth limit the
+ * sums are equal.  New reference to the int total, or NULL. */
+static PyObject *
+sizes_distinct(PymSizerObject *z, PyObject *objs)
+{
+    Py_ssize_t i, sum = 0;
+    /* A module reached from another object is a leaf (its dict is not
+     * walked), so the given modules alone are noted as positional: each is
+     * walked at its own root, whatever reaches it first. */
+    for (i = 0; i < PyTuple_GET_SIZE(objs); i++) {
+        PyObject *o = PyTuple_GET_ITEM(objs, i);
+        if (PyModule_Check(o) && !pym_idset_contains(&z->z_seen, o)) {
+            if (pym_ptrmap_setdefault(&z->z_marks, o, 0) < 0) {
+                return NULL;
+            }
+            pym_mark_add(z, o);
+        }
+    }
+    for (i = 0; i < PyTuple_GET_SIZE(objs); i++) {
+        PyObject *node = NULL;
+        Py_ssize_t total = pym_walk_root(z, PyTuple_GET_ITEM(objs, i), &node);
+        Py_XDECREF(node);
+        if (total < 0) {
+            return NULL;
+        }
+        z->z_total += total;
+        sum += total;
+    }
+    return PyLong_FromSsize_t(sum);
+}
+
+/* ---- samples: the classtracker's level-0 records --------------------------- */
+
+/* The slot descriptors of the record class, in this order. */
+static const char *const sample_slots[] = {"size", "flat", "name", "refs"};
+#define PYM_SAMPLE_NSLOTS 4
+
+/* Borrowed member descriptors (__slots__ entries) of tp for sample_slots,
+ * found without running code.  0 / -1 (TypeError). */
+static int
+sample_descrs(PyTypeObject *tp, PyObject **descrs)
+{
+    int i;
+    for (i = 0; i < PYM_SAMPLE_NSLOTS; i++) {
+        PyObject *key = PyUnicode_InternFromString(sample_slots[i]);
+        if (key == NULL) {
+            return -1;
+        }
+        descrs[i] = _PyType_Lookup(tp, key);   /* borrowed, runs no code */
+        Py_DECREF(key);
+        if (descrs[i] == NULL || !Py_IS_TYPE(descrs[i], &PyMemberDescr_Type)) {
+            PyErr_Format(PyExc_TypeError, "samples(): %.200s has no __slots__ member %s",
+                         tp->tp_name, sample_slots[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* s[:keep] + sep + s[len - tail:], for an exact str s.  New reference. */
+static PyObject *
+clip_join(PyObject *s, Py_ssize_t keep, const char *sep, Py_ssize_t tail)
+{
+    PyObject *head = NULL, *end = NULL, *mid = NULL, *res = NULL;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+    head = PyUnicode_Substring(s, 0, keep);
+    end = PyUnicode_Substring(s, len - tail, len);
+    mid = PyUnicode_FromString(sep);
+    if (head != NULL && end != NULL && mid != NULL) {
+        PyObject *t = PyUnicode_Concat(head, mid);
+        if (t != NULL) {
+            res = PyUnicode_Concat(t, end);
+            Py_DECREF(t);
+        }
+    }
+    Py_XDECREF(head);
+    Py_XDECREF(end);
+    Py_XDECREF(mid);
+    return res;
+}
+
+/* The name and repr texts of o, as asizeof._nameof(o, clip) and
+ * stringutils.safe_repr(o, clip=rclip) give them, from one repr() call:
+ * a static __name__, else the repr with newlines escaped and clipped in
+ * the middle.  When repr raises an Exception or gives anything but an
+ * exact str, both come from slow(o) -> (name, repr) instead.  0 / -1. */
+static int
+sample_texts(PyObject *o, Py_ssize_t clip, Py_ssize_t rclip, PyObject *slow, PyObject **name,
+             PyObject **text)
+{
+    PyObject *r = NULL, *n = NULL, *t = NULL, *pair = NULL;
+    Py_ssize_t len;
+
+    n = pym_objinfo_static_name(o);
+    if (n == NULL) {
+        goto error;
+    }
+    if (n == Py_None || PyUnicode_GET_LENGTH(n) == 0) {
+        Py_CLEAR(n);
+    }
+    r = PyObject_Repr(o);
+    if (r == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+            goto error;   /* KeyboardInterrupt, SystemExit: not ours to swallow */
+        }
+        PyErr_Clear();
+    }
+    if (r == NULL || !PyUnicode_CheckExact(r)) {
+        Py_CLEAR(n);
+        Py_CLEAR(r);
+        pair = PyObject_CallOneArg(slow, o);
+        if (pair == NULL) {
+            goto error;
+        }
+        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            PyErr_SetString(PyExc_TypeError, "samples(): slow() must return (name, repr)");
+            goto error;
+        }
+        *name = Py_NewRef(PyTuple_GET_ITEM(pair, 0));
+        *text = Py_NewRef(PyTuple_GET_ITEM(pair, 1));
+        Py_DECREF(pair);
+        return 0;
+    }
+    len = PyUnicode_GET_LENGTH(r);
+    if (rclip > 0 && len > rclip) {
+        t = clip_join(r, rclip - 4 > 0 ? rclip - 4 : 0, "..", len >= 2 ? 2 : len);
+        if (t == NULL) {
+            goto error;
+        }
+    }
+    else {
+        t = Py_NewRef(r);
+    }
+    if (n == NULL) {
+        if (PyUnicode_FindChar(r, '\n', 0, len, 1) >= 0) {
+            PyObject *nl = PyUnicode_FromString("\n"), *esc = PyUnicode_FromString("\\n");
+            n = (nl != NULL && esc != NULL) ? PyUnicode_Replace(r, nl, esc, -1) : NULL;
+            Py_XDECREF(nl);
+            Py_XDECREF(esc);
+            if (n == NULL) {
+                goto error;
+            }
+        }
+        else {
+            n = Py_NewRef(r);
+        }
+        len = PyUnicode_GET_LENGTH(n);
+        if (clip > 0 && len > clip && clip / 2 - 2 > 0) {
+            PyObject *c = clip_join(n, clip / 2 - 2, "....", clip / 2 - 2);
+            if (c == NULL) {
+                goto error;
+            }
+            Py_SETREF(n, c);
+        }
+    }
+    Py_DECREF(r);
+    *name = n;
+    *text = t;
+    return 0;
+
+error:
+    Py_XDECREF(r);
+    Py_XDECREF(n);
+    Py_XDECREF(t);
+    Py_XDECREF(pair);
+    return -1;
+}
+
+/* A new instance of tp (its __init__ not called) with the slots of
+ * sample_slots set to size, flat, name and ().  Holding atoms only, it
+ * is untracked by the collector, like a tuple or dict of atoms: a
+ * classtracker keeps one per object per snapshot, and the collector need
+ * not traverse them.  New reference. */
+static PyObject *
+sample_new(PyTypeObject *tp, PyObject **descrs, Py_ssize_t size, Py_ssize_t flat, PyObject *name)
+{
+    PyObject *a = NULL, *vals[PYM_SAMPLE_NSLOTS] = {NULL, NULL, NULL, NULL};
+    int i, atoms;
+    a = tp->tp_alloc(tp, 0);
+    vals[0] = PyLong_FromSsize_t(size);
+    vals[1] = PyLong_FromSsize_t(flat);
+    vals[2] = Py_NewRef(name);
+    vals[3] = PyTuple_New(0);
+    if (a == NULL || vals[0] == NULL || vals[1] == NULL || vals[3] == NULL) {
+        goto error;
+    }
+    for (i = 0; i < PYM_SAMPLE_NSLOTS; i++) {
+        if (Py_TYPE(descrs[i])->tp_descr_set(descrs[i], a, vals[i]) < 0) {
+            goto error;
+        }
+        Py_CLEAR(vals[i]);
+    }
+    atoms = (PyUnicode_CheckExact(name) || name == Py_None);
+    if (atoms && PyObject_IS_GC(a) && PyObject_GC_IsTracked(a)) {
+        PyObject_GC_UnTrack(a);
+    }
+    return a;
+
+error:
+    for (i = 0; i < PYM_SAMPLE_NSLOTS; i++) {
+        Py_XDECREF(vals[i]);
+    }
+    Py_XDECREF(a);
+    return NULL;
+}
+
+PyDoc_STRVAR(sizer_samples_doc,
+"samples(objs, ts, asized, clip, rclip, slow) -> (pairs, reprs)\n\n"
+"Size each object of the tuple objs (distinct objects, given objects not\n"
+"recounted when reached from another) as sizes() does at detail 0, then\n"
+"build the classtracker's records: pairs[i] is (ts, sample), sample a new\n"
+"instance of the class asized (__init__ not called) whose __slots__ size,\n"
+"flat, name and refs are the total, the flat size, the name and (); both\n"
+"are untracked by the collector when they hold atoms only.  reprs[i] is the text of\n"
+"safe_repr(objs[i], clip=rclip).  The name is the object's static __name__,\n"
+"else its repr with newlines escaped, clipped to clip.  Both come from one\n"
+"repr() call, made after the sizing; when it raises an Exception or gives\n"
+"no exact str, slow(obj) -> (name, repr) gives them.");
+
+static PyObject *
+sizer_samples(PymSizerObject *z, PyObject *args)
+{
+    PyObject *objs, *ts, *slow, *samples = NULL, *reprs = NULL, *result = NULL;
+    PyObject *descrs[PYM_SAMPLE_NSLOTS];
+    PyTypeObject *tp;
+    Py_ssize_t clip, rclip, i, n, *sizes = NULL;
+    int failed = 0;
+
+    if (!PyArg_ParseTuple(args, "O!OO!nnO:samples", &PyTuple_Type, &objs, &ts, &PyType_Type, &tp,
+                          &clip, &rclip, &slow)) {
+        return NULL;
+    }
+    if (!PyCallable_Check(slow)) {
+        PyErr_SetString(PyExc_TypeError, "samples(): slow must be callable");
+        return NULL;
+    }
+    if (tp->tp_alloc == NULL || sample_descrs(tp, descrs) < 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_Format(PyExc_TypeError, "samples(): cannot allocate %.200s", tp->tp_name);
+        }
+        return NULL;
+    }
+    if (sizer_check_idle(z) < 0) {
+        return NULL;
+    }
+    n = PyTuple_GET_SIZE(objs);
+    sizes = PyMem_Malloc((size_t)(n > 0 ? n : 1) * 2 * sizeof(Py_ssize_t));
+    if (sizes == NULL) {
+        return PyErr_NoMemory();
+    }
+    Py_INCREF(tp);   /* the record class stays alive while repr() runs */
+    /* The walk, as sizes(objs) without tree or once: the objects are
+     * noted as positional, then each is a root. */
+    z->z_busy = 1;
+    z->z_tree = 0;
+    z->z_solo = 0;
+    z->z_lean = 0;
+    z->z_tracking = z->z_profile && z->z_above > 0;
+    types_clear(z);
+    if (mark_objects(z, objs, 0) < 0) {
+        failed = 1;
+    }
+    for (i = 0; i < n && !failed; i++) {
+        PyObject *node = NULL;
+        Py_ssize_t total = pym_walk_root(z, PyTuple_GET_ITEM(objs, i), &node);
+        Py_XDECREF(node);
+        if (total < 0) {
+            failed = 1;
+            break;
+        }
+        z->z_total += total;
+        sizes[2 * i] = total;
+        sizes[2 * i + 1] = z->z_root_flat;
+    }
+    pym_walk_stack_free(z);
+    pym_walk_end_run(z, 0);
+    types_clear(z);
+    z->z_busy = 0;
+    if (failed) {
+        goto error;
+    }
+    /* The names and reprs: user code (repr) runs only now. */
+    samples = PyTuple_New(n);
+    reprs = PyTuple_New(n);
+    if (samples == NULL || reprs == NULL) {
+        goto error;
+    }
+    for (i = 0; i < n; i++) {
+        PyObject *name = NULL, *text = NULL, *a, *pair;
+        if (sample_texts(PyTuple_GET_ITEM(objs, i), clip, rclip, slow, &name, &text) < 0) {
+            goto error;
+        }
+        PyTuple_SET_ITEM(reprs, i, text);
+        a = sample_new(tp, descrs, sizes[2 * i], sizes[2 * i + 1], name);
+        Py_DECREF(name);
+        if (a == NULL) {
+            goto error;
+        }
+        pair = PyTuple_Pack(2, ts, a);
+        if (pair != NULL && !PyObject_GC_IsTracked(a) && !PyObject_IS_GC(ts)) {
+            /* the collector keeps a pair holding a GC type's instance
+             * tracked even when that instance is not */
+            PyObject_GC_UnTrack(pair);
+        }
+        Py_DECREF(a);
+        if (pair == NULL) {
+            goto error;
+        }
+        PyTuple_SET_ITEM(samples, i, pair);
+    }
+    result = PyTuple_Pack(2, samples, reprs);
+
+error:
+    Py_XDECREF(samples);
+    Py_XDECREF(reprs);
+    Py_DECREF(tp);
+    PyMem_Free(sizes);
     return result;
 }
 
@@ -546,6 +882,7 @@ sizer_dealloc(PymSizerObject *z)
 static PyMethodDef sizer_methods[] = {
     {"sizes", (PyCFunction)(void (*)(void))sizer_sizes, METH_VARARGS | METH_KEYWORDS,
      sizer_sizes_doc},
+    {"samples", (PyCFunction)sizer_samples, METH_VARARGS, sizer_samples_doc},
     {"configure", (PyCFunction)(void (*)(void))sizer_configure, METH_VARARGS | METH_KEYWORDS,
      sizer_configure_doc},
     {"exclude_refs", (PyCFunction)sizer_exclude_refs, METH_O, NULL},

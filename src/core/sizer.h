@@ -71,6 +71,8 @@ typedef struct {
                                     ends so that no address in z_seen is reused */
     double z_mapped;             /* option: percent of a numpy memmap's data counted
                                     (last: the hot fields keep their offsets) */
+    Py_ssize_t z_root_flat;      /* flat size of the last root pym_walk_root sized
+                                    (0 when it was skipped) */
 } PymSizerObject;
 
 /* ---- small helpers shared by the parts --------------------------------- */
@@ -99,7 +101,8 @@ pym_mark_add(PymSizerObject *z, const void *o)
 /* ---- walk.c -------------------------------------------------------------- */
 
 /* Size one root object.  Returns its total (>= 0), or -1 on error with an
- * exception set; with a tree, *node receives the root node tuple. */
+ * exception set; with a tree, *node receives the root node tuple.  The
+ * root's own flat size is left in z->z_root_flat. */
 Py_ssize_t pym_walk_root(PymSizerObject *z, PyObject *root, PyObject **node);
 /* The cursor options of z.  referents: for Sizer.referents (every rule of
  * the spec, code objects included, no depth limit, strong children). */

@@ -823,12 +823,14 @@ pym_walk_root(PymSizerObject *z, PyObject *root, PyObject **node)
 
     pym_walk_ctx(z, &ctx, 0);
     *node = NULL;
+    z->z_root_flat = 0;
 
     enc = encounter(z, root, 0, NULL, 0, &flat, &t);
     if (enc < 0) {
         return -1;
     }
     if (enc != ENC_PUSH) {
+        z->z_root_flat = flat;
         if (enc == ENC_LEAF && z->z_tracking && pym_stats_rank(z, root, flat, 0, NULL) < 0) {
             return -1;
         }
@@ -840,6 +842,7 @@ pym_walk_root(PymSizerObject *z, PyObject *root, PyObject **node)
         }
         return flat;
     }
+    z->z_root_flat = flat;   /* without the values storage, as in a tree */
     flat += values_storage(z, root, t->t_kind);
     run = flat;
     if (push_frame(z, &ctx, Py_NewRef(root), t->t_kind, t->t_special, 0, flat, NULL) < 0) {
