@@ -388,19 +388,45 @@ error:
     return -1;
 }
 
+/* Int objects shared by the samples of one call: a tracker's samples
+ * have few distinct sizes, and each int it keeps is also sized again with
+ * the tracker's overhead at every snapshot.  Direct-mapped by value. */
+#define PYM_SAMPLE_INTS 64
+typedef struct {
+    PyObject *si_obj[PYM_SAMPLE_INTS];
+    Py_ssize_t si_val[PYM_SAMPLE_INTS];
+} PymSampleInts;
+
+/* A new reference to an int equal to v, shared through c.  NULL on error. */
+static PyObject *
+sample_int(PymSampleInts *c, Py_ssize_t v)
+{
+    size_t slot = ((size_t)v >> 3) % PYM_SAMPLE_INTS;
+    if (c->si_obj[slot] == NULL || c->si_val[slot] != v) {
+        PyObject *o = PyLong_FromSsize_t(v);
+        if (o == NULL) {
+            return NULL;
+        }
+        Py_XSETREF(c->si_obj[slot], o);
+        c->si_val[slot] = v;
+    }
+    return Py_NewRef(c->si_obj[slot]);
+}
+
 /* A new instance of tp (its __init__ not called) with the slots of
  * sample_slots set to size, flat, name and ().  Holding atoms only, it
  * is untracked by the collector, like a tuple or dict of atoms: a
  * classtracker keeps one per object per snapshot, and the collector need
  * not traverse them.  New reference. */
 static PyObject *
-sample_new(PyTypeObject *tp, PyObject **descrs, Py_ssize_t size, Py_ssize_t flat, PyObject *name)
+sample_new(PyTypeObject *tp, PyObject **descrs, PymSampleInts *ints, Py_ssize_t size,
+           Py_ssize_t flat, PyObject *name)
 {
     PyObject *a = NULL, *vals[PYM_SAMPLE_NSLOTS] = {NULL, NULL, NULL, NULL};
     int i, atoms;
     a = tp->tp_alloc(tp, 0);
-    vals[0] = PyLong_FromSsize_t(size);
-    vals[1] = PyLong_FromSsize_t(flat);
+    vals[0] = sample_int(ints, size);
+    vals[1] = sample_int(ints, flat);
     vals[2] = Py_NewRef(name);
     vals[3] = PyTuple_New(0);
     if (a == NULL || vals[0] == NULL || vals[1] == NULL || vals[3] == NULL) {
@@ -444,10 +470,12 @@ sizer_samples(PymSizerObject *z, PyObject *args)
 {
     PyObject *objs, *ts, *slow, *samples = NULL, *reprs = NULL, *result = NULL;
     PyObject *descrs[PYM_SAMPLE_NSLOTS];
+    PymSampleInts ints;
     PyTypeObject *tp;
     Py_ssize_t clip, rclip, i, n, *sizes = NULL;
     int failed = 0;
 
+    memset(&ints, 0, sizeof(ints));
     if (!PyArg_ParseTuple(args, "O!OO!nnO:samples", &PyTuple_Type, &objs, &ts, &PyType_Type, &tp,
                           &clip, &rclip, &slow)) {
         return NULL;
@@ -513,7 +541,7 @@ sizer_samples(PymSizerObject *z, PyObject *args)
             goto error;
         }
         PyTuple_SET_ITEM(reprs, i, text);
-        a = sample_new(tp, descrs, sizes[2 * i], sizes[2 * i + 1], name);
+        a = sample_new(tp, descrs, &ints, sizes[2 * i], sizes[2 * i + 1], name);
         Py_DECREF(name);
         if (a == NULL) {
             goto error;
@@ -533,6 +561,9 @@ sizer_samples(PymSizerObject *z, PyObject *args)
     result = PyTuple_Pack(2, samples, reprs);
 
 error:
+    for (i = 0; i < PYM_SAMPLE_INTS; i++) {
+        Py_XDECREF(ints.si_obj[i]);
+    }
     Py_XDECREF(samples);
     Py_XDECREF(reprs);
     Py_DECREF(tp);

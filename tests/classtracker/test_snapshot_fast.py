@@ -301,3 +301,17 @@ def test_compute_total_still_subtracts_overhead():
     snap = tracker.snapshots[-1]
     assert snap.overhead > 0 and snap.asizeof_total > snap.tracked_total > 0
     assert classtracker.Snapshot.total.fget(snap) == snap.asizeof_total
+
+
+def test_samples_share_equal_ints():
+    """Equal sizes in one snapshot are one int object: the tracker keeps one
+    sample per object per snapshot, and sizes them again as its overhead."""
+    tracker = ClassTracker()
+    objs = [Plain(i) for i in range(200)]
+    for o in objs:
+        tracker.track_object(o)
+    tracker.create_snapshot()
+    samples = [t.snapshots[-1][1] for t in tracker.objects.values()]
+    sizes = [s.size for s in samples]
+    assert len({id(s) for s in sizes}) == len(set(sizes)) < len(sizes)
+    assert all(type(s) is int for s in sizes)
