@@ -22,6 +22,50 @@ types_clear(PymSizerObject *z)
     pym_typecache_clear(&z->z_types);
 }
 
+/* Back to the empty inline bloom filter. */
+static void
+bloom_reset(PymSizerObject *z)
+{
+    if (z->z_mark_bloom != NULL && z->z_mark_bloom != z->z_mark_bloom0) {
+        PyMem_RawFree(z->z_mark_bloom);
+    }
+    z->z_mark_bloom = z->z_mark_bloom0;
+    z->z_mark_mask = PYM_MARK_BLOOM_BITS - 1;
+    memset(z->z_mark_bloom0, 0, sizeof(z->z_mark_bloom0));
+}
+
+/* After marks were added: with more than one mark per 16 bits, a filter of
+ * about 32 bits per mark (a power of two, at most PYM_MARK_BLOOM_MAX_BITS),
+ * rebuilt from the map.  Out of memory, the old one stays (it is only a
+ * filter).  Never fails. */
+static void
+bloom_fit(PymSizerObject *z)
+{
+    size_t used = z->z_marks.m_used, bits = z->z_mark_mask + 1, want, j;
+    uint64_t *f;
+    if (used * 16 <= bits || bits >= PYM_MARK_BLOOM_MAX_BITS) {
+        return;
+    }
+    want = bits;
+    while (want < used * 32 && want < PYM_MARK_BLOOM_MAX_BITS) {
+        want *= 2;
+    }
+    f = PyMem_RawCalloc(want / 64, sizeof(uint64_t));
+    if (f == NULL) {
+        return;
+    }
+    if (z->z_mark_bloom != z->z_mark_bloom0) {
+        PyMem_RawFree(z->z_mark_bloom);
+    }
+    z->z_mark_bloom = f;
+    z->z_mark_mask = want - 1;
+    for (j = 0; j <= z->z_marks.m_mask && z->z_marks.m_keys != NULL; j++) {
+        if (z->z_marks.m_keys[j] != 0) {
+            pym_mark_add(z, (const void *)z->z_marks.m_keys[j]);
+        }
+    }
+}
+
 static void
 sizer_reset_state(PymSizerObject *z)
 {
@@ -29,7 +73,7 @@ sizer_reset_state(PymSizerObject *z)
     pym_ptrmap_clear(&z->z_marks);
     pym_ptrmap_clear(&z->z_xtypes);
     types_clear(z);
-    memset(z->z_mark_bloom, 0, sizeof(z->z_mark_bloom));
+    bloom_reset(z);
     z->z_total = z->z_sized = z->z_nseen = z->z_duplicate = 0;
     z->z_missed = z->z_excluded = z->z_depth = z->z_ranked = 0;
     Py_CLEAR(z->z_profiles);
@@ -70,6 +114,7 @@ mark_objects(PymSizerObject *z, PyObject *seq, Py_ssize_t value)
         pym_mark_add(z, o);
     }
     Py_DECREF(fast);
+    bloom_fit(z);
     return 0;
 }
 
@@ -211,7 +256,7 @@ done:
          * not rely on the seen set. */
         pym_idset_clear(&z->z_seen);
         pym_ptrmap_clear(&z->z_marks);
-        memset(z->z_mark_bloom, 0, sizeof(z->z_mark_bloom));
+        bloom_reset(z);
     }
     z->z_busy = 0;
     return result;
@@ -238,6 +283,7 @@ sizes_distinct(PymSizerObject *z, PyObject *objs)
             pym_mark_add(z, o);
         }
     }
+    bloom_fit(z);
     for (i = 0; i < PyTuple_GET_SIZE(objs); i++) {
         PyObject *node = NULL;
         Py_ssize_t total = pym_walk_root(z, PyTuple_GET_ITEM(objs, i), &node);
@@ -866,6 +912,7 @@ sizer_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     z->z_dictlike = PyTuple_New(0);
     pym_idset_init(&z->z_seen);
     pym_ptrmap_init(&z->z_marks);
+    bloom_reset(z);
     pym_ptrmap_init(&z->z_xtypes);
     pym_typecache_init(&z->z_types);
     if (z->z_dictlike == NULL) {

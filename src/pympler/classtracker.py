@@ -258,8 +258,6 @@ def _slow_texts(clip):
 
 
 _birth = operator.attrgetter('birth')
-
-
 _level_of = operator.attrgetter('_resolution_level')
 _snapshots_of = operator.attrgetter('snapshots')
 _is_live = functools.partial(operator.is_not, None)

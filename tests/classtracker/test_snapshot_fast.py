@@ -315,3 +315,22 @@ def test_samples_share_equal_ints():
     sizes = [s.size for s in samples]
     assert len({id(s) for s in sizes}) == len(set(sizes)) < len(sizes)
     assert all(type(s) is int for s in sizes)
+
+
+def test_many_excluded_refs_still_exact():
+    """Thousands of marks (exclude_refs, positional) grow the engine's bloom
+    filter; excluded objects stay uncounted and the others counted, also
+    after clear() shrinks it again."""
+    objs = [Plain(i) for i in range(5000)]
+    holder = [objs[::2], [Slotted(i) for i in range(50)]]
+    z = asizeof.Asizer()
+    z.exclude_refs(*objs)
+    got = z.asizeof(holder)
+    # the same holder with the excluded instances replaced by None (16 bytes,
+    # counted once): the excluded ones add nothing
+    assert got == asizeof.asizeof([[None] * len(holder[0]), holder[1]]) - 16
+    z.reset()
+    assert z.asizeof(holder) == asizeof.asizeof(holder)
+    # positional objects (sized once each) with many marks
+    z2 = asizeof.Asizer()
+    assert z2.asizesof(*objs) == asizeof.asizesof(*objs)
