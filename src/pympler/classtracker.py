@@ -259,6 +259,8 @@ def _slow_texts(clip):
 
 _birth = operator.attrgetter('birth')
 _level_of = operator.attrgetter('_resolution_level')
+_ref_of = operator.attrgetter('ref')
+_call_ref = weakref_ref.__call__
 _snapshots_of = operator.attrgetter('snapshots')
 _is_live = functools.partial(operator.is_not, None)
 
@@ -487,13 +489,16 @@ class ClassTracker(object):
             tracked.sort(key=_birth)   # already in order unless ids were reused
             # strong references for the snapshot's duration: no object dies
             # between being excluded and being sized
-            objs = [t.ref() for t in tracked]
+            objs = list(map(_call_ref, map(_ref_of, tracked)))
             live = list(filter(_is_live, objs))
-            sizer.exclude_refs(*live)
             if len(live) == len(objs) and not any(map(_level_of, tracked)):
-                # the common case: all alive, all at level 0
+                # The common case, all alive at level 0: one engine call, which
+                # notes every object first (as exclude_refs would) and then
+                # sizes each.
                 _size_level0(tracked, objs, timestamp, sizer)
                 tracked = ()
+            else:
+                sizer.exclude_refs(*live)
             pairs = list(zip(tracked, objs))
             objs = live = None
             i, n = 0, len(pairs)
