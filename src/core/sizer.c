@@ -617,6 +617,119 @@ error:
     return result;
 }
 
+/* 1 if the Asized tree at root (instances of exactly tp) holds atoms only:
+ * int sizes, a str or None name, refs a tuple of such nodes; then every
+ * node and refs tuple of it is untracked by the collector.  0 if not
+ * (nothing untracked), -1 on error.  Iterative: nodes are pushed on a
+ * list, and untracked from the last (deepest) to the first. */
+static int
+untrack_tree(PyTypeObject *tp, PyObject **descrs, PyObject *root)
+{
+    PyObject *nodes = NULL, *vals[PYM_SAMPLE_NSLOTS] = {NULL, NULL, NULL, NULL};
+    Py_ssize_t i, k;
+    int res = 1;
+
+    nodes = PyList_New(0);
+    if (nodes == NULL || PyList_Append(nodes, root) < 0) {
+        goto error;
+    }
+    for (i = 0; i < PyList_GET_SIZE(nodes) && res == 1; i++) {
+        PyObject *node = PyList_GET_ITEM(nodes, i);   /* borrowed: the list holds it */
+        int s;
+        if (!Py_IS_TYPE(node, tp)) {
+            res = 0;
+            break;
+        }
+        for (s = 0; s < PYM_SAMPLE_NSLOTS; s++) {
+            vals[s] = Py_TYPE(descrs[s])->tp_descr_get(descrs[s], node, (PyObject *)tp);
+            if (vals[s] == NULL) {
+                if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
+                    goto error;
+                }
+                PyErr_Clear();   /* an unset slot: not a plain record */
+                res = 0;
+            }
+        }
+        if (res == 1
+            && (!PyLong_CheckExact(vals[0]) || !PyLong_CheckExact(vals[1])
+                || !(PyUnicode_CheckExact(vals[2]) || vals[2] == Py_None)
+                || !PyTuple_CheckExact(vals[3]))) {
+            res = 0;
+        }
+        for (k = 0; res == 1 && k < PyTuple_GET_SIZE(vals[3]); k++) {
+            if (PyList_Append(nodes, PyTuple_GET_ITEM(vals[3], k)) < 0) {
+                goto error;
+            }
+        }
+        for (s = 0; s < PYM_SAMPLE_NSLOTS; s++) {
+            Py_CLEAR(vals[s]);
+        }
+    }
+    if (res == 1) {
+        for (i = PyList_GET_SIZE(nodes) - 1; i >= 0; i--) {
+            PyObject *node = PyList_GET_ITEM(nodes, i);
+            PyObject *refs = Py_TYPE(descrs[3])->tp_descr_get(descrs[3], node, (PyObject *)tp);
+            if (refs == NULL) {
+                goto error;
+            }
+            if (PyObject_GC_IsTracked(refs)) {
+                PyObject_GC_UnTrack(refs);
+            }
+            Py_DECREF(refs);
+            if (PyObject_GC_IsTracked(node)) {
+                PyObject_GC_UnTrack(node);
+            }
+        }
+    }
+    Py_DECREF(nodes);
+    return res;
+
+error:
+    for (k = 0; k < PYM_SAMPLE_NSLOTS; k++) {
+        Py_XDECREF(vals[k]);
+    }
+    Py_XDECREF(nodes);
+    return -1;
+}
+
+PyDoc_STRVAR(sample_pair_doc,
+"sample_pair(ts, tree, asized) -> tuple\n\n"
+"(ts, tree) for a classtracker snapshot.  When tree, an Asized tree of\n"
+"instances of exactly the class asized, holds atoms only (int sizes, str or\n"
+"None names, refs tuples of such nodes), its nodes, refs tuples and the pair\n"
+"are untracked by the collector, as Sizer.samples does for level 0.");
+
+static PyObject *
+sizer_sample_pair(PyObject *module, PyObject *args)
+{
+    PyObject *ts, *tree, *pair;
+    PyObject *descrs[PYM_SAMPLE_NSLOTS];
+    PyTypeObject *tp;
+    int r;
+    if (!PyArg_ParseTuple(args, "OOO!:sample_pair", &ts, &tree, &PyType_Type, &tp)) {
+        return NULL;
+    }
+    if (sample_descrs(tp, descrs) < 0) {
+        return NULL;
+    }
+    Py_INCREF(tp);
+    r = untrack_tree(tp, descrs, tree);
+    Py_DECREF(tp);
+    if (r < 0) {
+        return NULL;
+    }
+    pair = PyTuple_Pack(2, ts, tree);
+    if (pair != NULL && r == 1 && !PyObject_IS_GC(ts)) {
+        PyObject_GC_UnTrack(pair);
+    }
+    return pair;
+}
+
+static PyMethodDef sizer_functions[] = {
+    {"sample_pair", sizer_sample_pair, METH_VARARGS, sample_pair_doc},
+    {NULL, NULL, 0, NULL},
+};
+
 PyDoc_STRVAR(sizer_configure_doc,
 "configure(align, code, frames, ignored, infer, limit, detail, profile, above,\n"
 "          dictlike, mapped=1.0)\n\nSet the options; keeps the state.  mapped: percent of\n"
@@ -1002,6 +1115,7 @@ pym_sizer_init(PyObject *module, PymState *st)
         return -1;
     }
     if (PyModule_AddObjectRef(module, "Sizer", (PyObject *)st->ms_sizer_type) < 0
+        || PyModule_AddFunctions(module, sizer_functions) < 0
         || PyModule_AddIntConstant(module, "DEFAULT_ALIGN", PYM_DEFAULT_ALIGN) < 0
         || PyModule_AddIntConstant(module, "DEFAULT_ABOVE", PYM_DEFAULT_ABOVE) < 0) {
         return -1;

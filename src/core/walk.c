@@ -571,6 +571,17 @@ make_node(PyObject *name, PyObject *obj, Py_ssize_t total, Py_ssize_t flat, PyOb
     }
     node = Py_BuildValue("(OOnnO)", name ? name : Py_None, obj ? obj : Py_None, total, flat,
                          kids ? kids : Py_None);
+    /* Node tuples are the run's private result, read once by the Python
+     * layer into Asized trees and dropped: nothing refers back to them, so
+     * the collector need not track them (a tree of 100,000 objects at
+     * detail 1 used to push half a million tuples into its old generation,
+     * and a full collection with them). */
+    if (node != NULL) {
+        PyObject_GC_UnTrack(node);
+    }
+    if (kids != NULL) {
+        PyObject_GC_UnTrack(kids);
+    }
     Py_XDECREF(name);
     Py_XDECREF(kids);
     return node;

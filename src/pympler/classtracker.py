@@ -35,6 +35,7 @@ from time import time
 from weakref import ref as weakref_ref
 
 import pympler.asizeof as asizeof
+from pympler import _core
 from pympler.util.stringutils import safe_repr
 
 __all__ = ['ClassTracker']
@@ -285,7 +286,10 @@ def _size_run(pairs, level, timestamp, sizer):
     nodes = sizer._sizes([o for (_, o) in pairs], True)
     clip = sizer.clip
     for (tobj, obj), node in zip(pairs, nodes):
-        tobj.snapshots.append((timestamp, asizeof._to_asized(node, clip)))
+        # a tree of atoms and its pair are untracked by the collector, as the
+        # level-0 samples: a snapshot of many trees triggers no full collection
+        tobj.snapshots.append(_core.sample_pair(timestamp, asizeof._to_asized(node, clip),
+                                                asizeof.Asized))
         tobj.repr = safe_repr(obj, clip=128)
 
 

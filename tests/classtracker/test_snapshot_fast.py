@@ -334,3 +334,43 @@ def test_many_excluded_refs_still_exact():
     # positional objects (sized once each) with many marks
     z2 = asizeof.Asizer()
     assert z2.asizesof(*objs) == asizeof.asizesof(*objs)
+
+
+@pytest.mark.parametrize('level', [1, 2])
+def test_deeper_samples_untracked_by_gc(level):
+    """Trees of atoms at levels > 0 and their pairs are untracked too (and
+    the engine's node tuples, read once into them): a snapshot of many
+    trees triggers no full collection."""
+    tracker = ClassTracker()
+    objs = [Plain(i) for i in range(30)]
+    for o in objs:
+        tracker.track_object(o, resolution_level=level)
+    tracker.create_snapshot()
+    for t in tracker.objects.values():
+        pair = t.snapshots[-1]
+        assert pair[1].refs and not gc.is_tracked(pair) and not gc.is_tracked(pair[1])
+        assert not any(gc.is_tracked(r) for r in pair[1].refs)
+
+
+def test_sample_pair():
+    tree = asizeof.asized([1, [2, 3], {'a': 'b'}], detail=2)
+    pair = _core.sample_pair(1.5, tree, Asized)
+    assert pair == (1.5, tree)
+    assert not gc.is_tracked(pair) and not gc.is_tracked(tree)
+    assert not any(gc.is_tracked(r) for r in tree.refs)
+    # anything but atoms: nothing untracked
+    odd = Asized(1, 2, [Asized(3, 4, name='x')], name=['not', 'a', 'str'])
+    pair = _core.sample_pair(1.5, odd, Asized)
+    assert gc.is_tracked(pair) and gc.is_tracked(odd) and gc.is_tracked(odd.refs[0])
+
+    class Sub(Asized):
+        __slots__ = ()
+    sub = Asized(1, 2, [Sub(3, 4)], name='s')
+    assert gc.is_tracked(_core.sample_pair(0.5, sub, Asized))
+    with pytest.raises(TypeError, match='__slots__ member'):
+        _core.sample_pair(0.5, sub, Plain)
+
+
+def test_node_tuples_untracked():
+    node = _core.Sizer().sizes(([1, [2]],), tree=True)[0]
+    assert node[2] > 0 and not gc.is_tracked(node)
