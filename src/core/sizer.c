@@ -347,14 +347,75 @@ clip_join(PyObject *s, Py_ssize_t keep, const char *sep, Py_ssize_t tail)
     return res;
 }
 
+/* The repr of instances of the last class seen whose repr is object's:
+ * "<module.qualname object at " as ASCII, for default_repr. */
+typedef struct {
+    PyTypeObject *dr_type;   /* borrowed, only compared; NULL: none yet */
+    PyObject *dr_key;        /* borrowed: the interned "__module__" */
+    char dr_prefix[256];
+    size_t dr_len;           /* 0: this class is not handled */
+} PymDefaultRepr;
+
+/* repr(o) when o's class keeps object.__repr__, built as object_repr does
+ * ("<%U.%U object at %p>") without parsing a format for every instance.
+ * NULL without an exception when another way must be taken (another
+ * __repr__, a module or qualname that is no exact ASCII str, a module
+ * "builtins"); NULL with an exception on error. */
+static PyObject *
+default_repr(PymDefaultRepr *c, PyObject *o)
+{
+    PyTypeObject *tp = Py_TYPE(o);
+    char buf[256 + 64];
+    int n;
+    if (tp->tp_repr != PyBaseObject_Type.tp_repr || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        return NULL;
+    }
+    if (c->dr_type != tp) {
+        PyObject *mod, *qual = ((PyHeapTypeObject *)tp)->ht_qualname;
+        PyObject *d = PYM_TYPE_DICT(tp);   /* new reference */
+        c->dr_type = tp;
+        c->dr_len = 0;
+        mod = d != NULL ? PyDict_GetItemWithError(d, c->dr_key) : NULL;   /* borrowed */
+        if (mod == NULL) {
+            Py_XDECREF(d);
+            PyErr_Clear();   /* object_repr's own fallback: PyObject_Repr decides */
+            return NULL;
+        }
+        Py_INCREF(mod);
+        Py_DECREF(d);
+        if (PyUnicode_CheckExact(mod) && PyUnicode_IS_ASCII(mod) && qual != NULL
+            && PyUnicode_CheckExact(qual) && PyUnicode_IS_ASCII(qual)
+            && PyUnicode_CompareWithASCIIString(mod, "builtins") != 0
+            && PyUnicode_GET_LENGTH(mod) + PyUnicode_GET_LENGTH(qual) < 200) {
+            n = snprintf(c->dr_prefix, sizeof(c->dr_prefix), "<%s.%s object at ",
+                         (const char *)PyUnicode_DATA(mod), (const char *)PyUnicode_DATA(qual));
+            if (n > 0 && (size_t)n < sizeof(c->dr_prefix)) {
+                c->dr_len = (size_t)n;
+            }
+        }
+        Py_DECREF(mod);
+    }
+    if (c->dr_len == 0) {
+        return NULL;
+    }
+    memcpy(buf, c->dr_prefix, c->dr_len);
+    /* %p of PyUnicode_FromFormat: the platform's %p, with "0x" guaranteed */
+    n = snprintf(buf + c->dr_len, sizeof(buf) - c->dr_len, "%p", (void *)o);
+    if (n <= 0 || (size_t)n + 2 >= sizeof(buf) - c->dr_len || buf[c->dr_len + 1] != 'x') {
+        return NULL;
+    }
+    buf[c->dr_len + (size_t)n] = '>';
+    return PyUnicode_FromStringAndSize(buf, (Py_ssize_t)(c->dr_len + (size_t)n + 1));
+}
+
 /* The name and repr texts of o, as asizeof._nameof(o, clip) and
  * stringutils.safe_repr(o, clip=rclip) give them, from one repr() call:
  * a static __name__, else the repr with newlines escaped and clipped in
  * the middle.  When repr raises an Exception or gives anything but an
  * exact str, both come from slow(o) -> (name, repr) instead.  0 / -1. */
 static int
-sample_texts(PyObject *o, Py_ssize_t clip, Py_ssize_t rclip, PyObject *slow, PyObject **name,
-             PyObject **text)
+sample_texts(PyObject *o, PymDefaultRepr *dr, Py_ssize_t clip, Py_ssize_t rclip, PyObject *slow,
+             PyObject **name, PyObject **text)
 {
     PyObject *r = NULL, *n = NULL, *t = NULL, *pair = NULL;
     Py_ssize_t len;
@@ -366,7 +427,10 @@ sample_texts(PyObject *o, Py_ssize_t clip, Py_ssize_t rclip, PyObject *slow, PyO
     if (n == Py_None || PyUnicode_GET_LENGTH(n) == 0) {
         Py_CLEAR(n);
     }
-    r = PyObject_Repr(o);
+    r = default_repr(dr, o);
+    if (r == NULL && !PyErr_Occurred()) {
+        r = PyObject_Repr(o);
+    }
     if (r == NULL) {
         if (!PyErr_ExceptionMatches(PyExc_Exception)) {
             goto error;   /* KeyboardInterrupt, SystemExit: not ours to swallow */
@@ -517,11 +581,14 @@ sizer_samples(PymSizerObject *z, PyObject *args)
     PyObject *objs, *ts, *slow, *samples = NULL, *reprs = NULL, *result = NULL;
     PyObject *descrs[PYM_SAMPLE_NSLOTS];
     PymSampleInts ints;
+    PymDefaultRepr dr;
     PyTypeObject *tp;
     Py_ssize_t clip, rclip, i, n, *sizes = NULL;
     int failed = 0;
 
     memset(&ints, 0, sizeof(ints));
+    memset(&dr, 0, sizeof(dr));
+    dr.dr_key = z->z_state->ms_str_module;
     if (!PyArg_ParseTuple(args, "O!OO!nnO:samples", &PyTuple_Type, &objs, &ts, &PyType_Type, &tp,
                           &clip, &rclip, &slow)) {
         return NULL;
@@ -583,7 +650,7 @@ sizer_samples(PymSizerObject *z, PyObject *args)
     }
     for (i = 0; i < n; i++) {
         PyObject *name = NULL, *text = NULL, *a, *pair;
-        if (sample_texts(PyTuple_GET_ITEM(objs, i), clip, rclip, slow, &name, &text) < 0) {
+        if (sample_texts(PyTuple_GET_ITEM(objs, i), &dr, clip, rclip, slow, &name, &text) < 0) {
             goto error;
         }
         PyTuple_SET_ITEM(reprs, i, text);

@@ -527,6 +527,9 @@ class ClassTracker(object):
                 snapshot.asizeof_total = asizeof.asizeof(all=True, code=True)
             if snapshot.tracked_total:
                 sizer.set(detail=0)
+                # the sizer's last call: it may forget what it saw, which lets
+                # the engine skip recording singly-owned objects (same sum)
+                sizer._once = True
                 snapshot.overhead = sizer.asizeof(self)
                 if snapshot.asizeof_total:
                     snapshot.asizeof_total -= snapshot.overhead

@@ -374,3 +374,50 @@ def test_sample_pair():
 def test_node_tuples_untracked():
     node = _core.Sizer().sizes(([1, [2]],), tree=True)[0]
     assert node[2] > 0 and not gc.is_tracked(node)
+
+
+def test_default_reprs_built_by_the_engine_equal_repr():
+    """Instances keeping object.__repr__ get their repr built without a
+    format per object; it must be exactly repr()'s, also for the odd cases
+    that take CPython's own way (module not a str, 'builtins', non-ASCII)."""
+    class Outer(object):
+        class Inner(object):
+            pass
+
+    def cls(name, **attrs):
+        return type(name, (object,), attrs)
+
+    odd_module = cls('OddModule', __module__=42)
+    builtin_module = cls('BuiltinModule', __module__='builtins')
+    non_ascii = cls('Ünïcode', __module__='mödule')
+    long_name = cls('L' * 300, __module__='m' * 100)
+    kinds = [Plain, Slotted, Outer, Outer.Inner, odd_module, builtin_module, non_ascii,
+             long_name, Outer, Plain]
+    objs = tuple(k() for k in kinds)
+    pairs, reprs = _core.Sizer().samples(objs, 0.0, Asized, 80, 128, repr)
+    want = []
+    for o in objs:
+        r = repr(o)
+        want.append(r if len(r) <= 128 else r[:124] + '..' + r[-2:])
+    assert list(reprs) == want
+    assert [s.name for _, s in pairs] == [asizeof._nameof(o, 80) for o in objs]
+
+
+def test_overhead_same_with_last_call_shortcut(monkeypatch):
+    """The overhead is sized by the snapshot's sizer as its last call (the
+    engine may then skip recording singly-owned objects): the same value
+    as with a sizer that keeps everything, on an identical tracker."""
+    objs = [Plain(i) for i in range(300)]
+
+    def overheads():
+        tracker = ClassTracker()
+        for o in objs:
+            tracker.track_object(o)
+        tracker.create_snapshot()
+        tracker.create_snapshot()
+        return [s.overhead for s in tracker.snapshots]
+    got = overheads()
+    monkeypatch.setattr(asizeof.Asizer, '_once', property(lambda self: False,
+                                                          lambda self, value: None),
+                        raising=False)
+    assert overheads() == got
