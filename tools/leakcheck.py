@@ -374,6 +374,8 @@ def api_cases(notes):
         # pympler.classtracker (each call: a new tracker, dropped afterwards)
         ("classtracker.ClassTracker().create_snapshot()", classtracker, "ClassTracker",
          lambda T: lambda: tracker_snapshot(T, level=2), False),
+        ("classtracker create_snapshot() level 0 (engine-built samples, odd reprs)",
+         classtracker, "ClassTracker", lambda T: lambda: tracker_snapshot_level0(T), False),
         ("classtracker track_class, instances, detach_class", classtracker, "ClassTracker",
          tracker_class_cycle, False),
         ("classtracker create_snapshot(compute_total=True)", classtracker, "ClassTracker",
@@ -469,6 +471,37 @@ def tracker_snapshot(ClassTracker, level, compute_total=False):
     ct.track_object(Plain(), name="dead")
     ct.track_object(PLAIN, keep=True)
     ct.create_snapshot("leakcheck", compute_total=compute_total)
+    ct.clear()
+
+
+class _ReprRaises(Plain):
+    def __repr__(self):
+        raise ValueError("no repr")
+
+
+class _ReprLong(Plain):
+    def __repr__(self):
+        return "line\n" * 60
+
+
+class _ReprStrSub(Plain):
+    class S(str):
+        pass
+
+    def __repr__(self):
+        return self.S("sub")
+
+
+def tracker_snapshot_level0(ClassTracker):
+    """All tracked objects alive at level 0: Sizer.samples builds the
+    samples, with the Python fallback for reprs that raise or are no str."""
+    ct = ClassTracker()
+    objs = [Plain(), Slotted(), _ReprRaises(), _ReprLong(), _ReprStrSub(), PLAIN]
+    objs[0].c.append(objs[1])
+    for o in objs:
+        ct.track_object(o)
+    ct.create_snapshot("leakcheck")
+    ct.create_snapshot("again")
     ct.clear()
 
 

@@ -125,6 +125,12 @@ PyDoc_STRVAR(objinfo_static_name_doc,
 "module, a C getter or __slots__ member of obj's type, a str in obj's own\n"
 "attribute storage or a str class attribute; None otherwise.");
 
+PyObject *
+pym_objinfo_static_name(PyObject *o)
+{
+    return static_name(o, 0);
+}
+
 static PyObject *
 objinfo_static_name(PyObject *module, PyObject *obj)
 {

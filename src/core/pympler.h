@@ -143,6 +143,9 @@ int pym_sizefuncs_init(PyObject *module);
 /* ---- objinfo.c: static facts of one object (types, names) ------------- */
 
 int pym_objinfo_init(PyObject *module, PymState *st);
+/* o's __name__ read without running Python code (static_name): a new
+ * reference to a str, Py_None when it has none, NULL on error. */
+PyObject *pym_objinfo_static_name(PyObject *o);
 
 /* ---- referents.c: what the sizer follows ------------------------------ */
 

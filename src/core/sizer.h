@@ -32,9 +32,13 @@ typedef struct {
 } PymPtrVec;
 
 /* The bloom filter in front of z_marks: one bit per key, chosen by the
- * key's granule number. */
+ * key's granule number.  256 bits inline; with many marks (a classtracker
+ * excludes every tracked object) a larger one, of about 32 bits per mark
+ * (at most 1 MiB), keeps the filter useful: a saturated filter sends every
+ * object of the walk to a lookup in the map (sizer.c, bloom_fit). */
 #define PYM_MARK_BLOOM_BITS 256
 #define PYM_MARK_BLOOM_WORDS (PYM_MARK_BLOOM_BITS / 64)
+#define PYM_MARK_BLOOM_MAX_BITS ((size_t)1 << 23)
 
 typedef struct {
     PyObject_HEAD
@@ -49,7 +53,9 @@ typedef struct {
     PymPtrMap z_marks;
     PymPtrMap z_xtypes;          /* excluded types -> 1 */
     PymTypeCache z_types;
-    uint64_t z_mark_bloom[PYM_MARK_BLOOM_WORDS];
+    uint64_t *z_mark_bloom;      /* z_mark_bloom0, or a PyMem_Raw block */
+    size_t z_mark_mask;          /* bits in z_mark_bloom - 1 */
+    uint64_t z_mark_bloom0[PYM_MARK_BLOOM_WORDS];
     Py_ssize_t z_total, z_sized, z_nseen, z_duplicate, z_missed, z_excluded;
     Py_ssize_t z_depth, z_ranked;
     PyObject *z_profiles;        /* dict key -> [count, total, high, ref] */
@@ -71,35 +77,38 @@ typedef struct {
                                     ends so that no address in z_seen is reused */
     double z_mapped;             /* option: percent of a numpy memmap's data counted
                                     (last: the hot fields keep their offsets) */
+    Py_ssize_t z_root_flat;      /* flat size of the last root pym_walk_root sized
+                                    (0 when it was skipped) */
 } PymSizerObject;
 
 /* ---- small helpers shared by the parts --------------------------------- */
 
-static inline unsigned
-pym_mark_bit(const void *o)
+static inline size_t
+pym_mark_bit(const PymSizerObject *z, const void *o)
 {
-    return (unsigned)(((uintptr_t)o >> PYM_GRANULE_SHIFT) & (PYM_MARK_BLOOM_BITS - 1));
+    return (size_t)((uintptr_t)o >> PYM_GRANULE_SHIFT) & z->z_mark_mask;
 }
 
 /* 1 if o may be in z_marks (0: certainly not). */
 static inline int
 pym_mark_maybe(const PymSizerObject *z, const void *o)
 {
-    unsigned b = pym_mark_bit(o);
+    size_t b = pym_mark_bit(z, o);
     return (int)((z->z_mark_bloom[b / 64] >> (b % 64)) & 1);
 }
 
 static inline void
 pym_mark_add(PymSizerObject *z, const void *o)
 {
-    unsigned b = pym_mark_bit(o);
+    size_t b = pym_mark_bit(z, o);
     z->z_mark_bloom[b / 64] |= (uint64_t)1 << (b % 64);
 }
 
 /* ---- walk.c -------------------------------------------------------------- */
 
 /* Size one root object.  Returns its total (>= 0), or -1 on error with an
- * exception set; with a tree, *node receives the root node tuple. */
+ * exception set; with a tree, *node receives the root node tuple.  The
+ * root's own flat size is left in z->z_root_flat. */
 Py_ssize_t pym_walk_root(PymSizerObject *z, PyObject *root, PyObject **node);
 /* The cursor options of z.  referents: for Sizer.referents (every rule of
  * the spec, code objects included, no depth limit, strong children). */

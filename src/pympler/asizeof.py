@@ -258,6 +258,15 @@ class Asizer(object):
             self._configure()
         return self._sizer.sizes(tuple(objs), tree=tree, once=self._once)
 
+    def _samples(self, objs, ts, rclip, slow):
+        """For classtracker: ((ts, sample) pairs, reprs) of distinct objects
+        sized at detail 0 in one engine call, each sample an `Asized` with
+        no refs (see _core.Sizer.samples); slow(obj) -> (name, repr) where
+        a repr fails or is not an exact str."""
+        if self._mapped_ != _amapped[0]:   # amapped() changed since _configure
+            self._configure()
+        return self._sizer.samples(tuple(objs), ts, Asized, self._clip_, rclip, slow)
+
     def asizeof(self, *objs, above=None, align=None, code=None, cutoff=None,
                 frames=None, detail=None, limit=None, stats=None):
         """Sum of the total sizes of the given objects; already-seen objects
@@ -590,9 +599,16 @@ def asizeof(*objs, **opts):
     z = _module_sizer(opts)
     if not objs:
         z.exclude_objs(t)  # the tuple of all objects is bookkeeping
-        # the collector's objects are distinct: a C sum, no Python loop over
-        # the heap to drop repeats
-        s = sum(z.asizesof(*t))
+        if z._limit_ == sys.maxsize and not z._stats_:
+            # The collector's objects are distinct and nothing is cut by
+            # depth: one engine run sums them, each object reached counted
+            # once, without noting a million positional arguments.
+            if z._mapped_ != _amapped[0]:
+                z._configure()
+            s = z._sizer.sizes(t, once=z._once, distinct=True)
+        else:
+            # a C sum, no Python loop over the heap to drop repeats
+            s = sum(z.asizesof(*t))
     else:
         s = z.asizeof(*t)
     z.print_stats(objs=t, opts=opts)

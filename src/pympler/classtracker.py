@@ -27,14 +27,17 @@ Differences from Pympler 1.1:
 
 import functools
 import inspect
+import operator
 import sys
 import threading
-from collections import defaultdict
+from collections import defaultdict, deque
+from itertools import repeat
 from time import time
 from weakref import ref as weakref_ref
 
 import pympler.asizeof as asizeof
 import pympler.process as _process
+from pympler import _core
 from pympler.util.stringutils import safe_repr
 
 __all__ = ['ClassTracker']
@@ -80,8 +83,10 @@ class TrackedObject(object):
     """Size and lifetime information of one tracked object, observed through
     a weak reference."""
 
+    # on_delete is a slot: no instance dict is made for it (the tracker's
+    # overhead is sized at every snapshot)
     __slots__ = ('ref', 'id', 'repr', 'name', 'birth', 'death', 'trace',
-                 'snapshots', '_resolution_level', '__dict__')
+                 'snapshots', '_resolution_level', 'on_delete', '__dict__')
 
     def __init__(self, instance, name, resolution_level=0, trace=False, on_delete=None):
         self.ref = weakref_ref(instance, self.finalize)
@@ -103,7 +108,7 @@ class TrackedObject(object):
         """Every slot but the weak reference (and the callback)."""
         state = {}
         for name in TrackedObject.__slots__:
-            if name not in ('ref', '__dict__') and hasattr(self, name):
+            if name not in ('ref', 'on_delete', '__dict__') and hasattr(self, name):
                 state[name] = getattr(self, name)
         return state
 
@@ -246,15 +251,46 @@ class _ClassObserver(object):
         self.trace = trace
 
 
+def _slow_texts(clip):
+    """(name, repr) of an object whose repr fails or is no exact str, as
+    TrackedObject.track_size makes them."""
+    def texts(obj):
+        return asizeof._nameof(obj, clip), safe_repr(obj, clip=128)
+    return texts
+
+
+_birth = operator.attrgetter('birth')
+_level_of = operator.attrgetter('_resolution_level')
+_ref_of = operator.attrgetter('ref')
+_call_ref = weakref_ref.__call__
+_snapshots_of = operator.attrgetter('snapshots')
+_is_live = functools.partial(operator.is_not, None)
+
+
+def _size_level0(tobjs, objs, timestamp, sizer):
+    """Size live level-0 objects, in order: the engine builds their samples
+    and reprs in one call (as TrackedObject.track_size one by one); the
+    results are stored by loops that run in C, no Python code per object."""
+    pairs, reprs = sizer._samples(objs, timestamp, 128, _slow_texts(sizer.clip))
+    deque(map(list.append, map(_snapshots_of, tobjs), pairs), 0)
+    deque(map(setattr, tobjs, repeat('repr'), reprs), 0)
+
+
 def _size_run(pairs, level, timestamp, sizer):
     """Size live objects of one resolution level, in order, in one engine
     call; as TrackedObject.track_size one by one."""
+    if level == 0:
+        _size_level0([t for (t, _) in pairs], [o for (_, o) in pairs], timestamp, sizer)
+        return
     if sizer.detail != level:
         sizer.set(detail=level)
     nodes = sizer._sizes([o for (_, o) in pairs], True)
     clip = sizer.clip
     for (tobj, obj), node in zip(pairs, nodes):
-        tobj.snapshots.append((timestamp, asizeof._to_asized(node, clip)))
+        # a tree of atoms and its pair are untracked by the collector, as the
+        # level-0 samples: a snapshot of many trees triggers no full collection
+        tobj.snapshots.append(_core.sample_pair(timestamp, asizeof._to_asized(node, clip),
+                                                asizeof.Asized))
         tobj.repr = safe_repr(obj, clip=128)
 
 
@@ -300,6 +336,7 @@ class ClassTracker(object):
         self.snapshots = []
         self.history = defaultdict(list)
         self._keepalive = []
+        self._on_delete = {}
         self._observers = {}
         self._periodic_thread = None
         self._stream = stream
@@ -331,9 +368,13 @@ class ClassTracker(object):
             name = type(instance).__name__
         series = self.history[name]
         track_object_creation(series)
-        on_delete = functools.partial(track_object_deletion, series)
+        # one deletion callback per history list, shared by its objects
+        on_delete = self._on_delete.get(name)
+        if on_delete is None or on_delete.args[0] is not series:
+            on_delete = self._on_delete[name] = functools.partial(track_object_deletion, series)
         tobj = TrackedObject(instance, name, resolution_level=resolution_level,
                              on_delete=on_delete)
+        tobj.id = oid   # the objects key: one int object for both
         if trace_frame is not None:
             tobj.trace = _stack_records(trace_frame)
         self.index[name].append(tobj)
@@ -450,11 +491,21 @@ class ClassTracker(object):
             timestamp = _get_time()
             sizer = asizeof.Asizer()
             tracked = list(self.objects.values())
-            tracked.sort(key=lambda t: t.birth)
+            tracked.sort(key=_birth)   # already in order unless ids were reused
             # strong references for the snapshot's duration: no object dies
             # between being excluded and being sized
-            pairs = [(t, t.ref()) for t in tracked]
-            sizer.exclude_refs(*[o for (_, o) in pairs if o is not None])
+            objs = list(map(_call_ref, map(_ref_of, tracked)))
+            live = list(filter(_is_live, objs))
+            if len(live) == len(objs) and not any(map(_level_of, tracked)):
+                # The common case, all alive at level 0: one engine call, which
+                # notes every object first (as exclude_refs would) and then
+                # sizes each.
+                _size_level0(tracked, objs, timestamp, sizer)
+                tracked = ()
+            else:
+                sizer.exclude_refs(*live)
+            pairs = list(zip(tracked, objs))
+            objs = live = None
             i, n = 0, len(pairs)
             while i < n:
                 tobj, obj = pairs[i]
@@ -477,6 +528,9 @@ class ClassTracker(object):
                 snapshot.asizeof_total = asizeof.asizeof(all=True, code=True)
             if snapshot.tracked_total:
                 sizer.set(detail=0)
+                # the sizer's last call: it may forget what it saw, which lets
+                # the engine skip recording singly-owned objects (same sum)
+                sizer._once = True
                 snapshot.overhead = sizer.asizeof(self)
                 if snapshot.asizeof_total:
                     snapshot.asizeof_total -= snapshot.overhead
