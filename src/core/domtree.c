@@ -41,10 +41,15 @@
  * (step 3, 4-8 bytes per node) or the predecessors and DFS arrays (step 7).
  *
  * Held objects: with keep, the HeapGraph holds a strong reference to every
- * node until release() (or its deallocation), so that objects can be
- * returned and path labels computed later (pym_graph_edge_label, graph.c).
- * Those references are invisible to the collector (the object is not a
- * GC container): a later heap walk does not see the graph as a referrer.
+ * node until release() (or its deallocation, or the collector clearing
+ * it), so that objects can be returned and path labels computed later
+ * (pym_graph_edge_label, graph.c).  Its tp_traverse shows them to the
+ * collector: a held frame owns its local variables after it returns, so
+ * "frame -> snapshot -> graph -> frame" is a common cycle, which the
+ * collector must be able to break.  A later heap_graph() does not count
+ * an older graph's references as edges (the objects only it holds become
+ * roots there); the other heap functions (muppy.get_referrers...) do see
+ * it as a referrer of everything: release it first.
  */
 #include "heapwalk.h"
 
@@ -125,6 +130,7 @@ typedef struct {
     size_t b_mask;
     int b_bits;
     U32Vec b_edges;
+    PyTypeObject *b_graphtype;   /* HeapGraph: its references are not edges */
 } Build;
 
 static inline size_t
@@ -248,6 +254,9 @@ build_edges(Build *b, U32Vec *off)
         PyTypeObject *tp = Py_TYPE(o);
         if (u32_push(off, (uint32_t)b->b_edges.a_len) < 0) {
             return -1;
+        }
+        if (tp == b->b_graphtype) {
+            continue;   /* an older graph's hold on the heap is not a reference */
         }
         if (PyObject_IS_GC(o) && tp->tp_traverse != NULL && tp->tp_traverse(o, edge_visit, b) != 0) {
             if (!PyErr_Occurred()) {
@@ -736,10 +745,33 @@ graph_release(PymHeapGraphObject *g)
     }
 }
 
+/* The collector sees the held objects, so that a cycle through them (a
+ * held frame whose local variable is the snapshot) is collected. */
+static int
+graph_traverse(PymHeapGraphObject *g, visitproc visit, void *arg)
+{
+    Py_ssize_t k;
+    Py_VISIT(Py_TYPE(g));
+    Py_VISIT(g->g_rootlabels);
+    for (k = 0; g->g_held && k < g->g_n; k++) {
+        Py_VISIT(g->g_obj[k]);
+    }
+    return 0;
+}
+
+static int
+graph_clear(PymHeapGraphObject *g)
+{
+    graph_release(g);
+    Py_CLEAR(g->g_rootlabels);
+    return 0;
+}
+
 static void
 graph_dealloc(PymHeapGraphObject *g)
 {
     PyTypeObject *tp = Py_TYPE(g);
+    PyObject_GC_UnTrack(g);
     graph_release(g);
     PyMem_RawFree(g->g_obj);
     PyMem_RawFree(g->g_size);
@@ -870,7 +902,7 @@ graph_types(PymHeapGraphObject *g, PyObject *unused)
 static PyObject *
 graph_root_labels(PymHeapGraphObject *g, PyObject *unused)
 {
-    return Py_NewRef(g->g_rootlabels);
+    return g->g_rootlabels != NULL ? Py_NewRef(g->g_rootlabels) : PyTuple_New(0);
 }
 
 /* rows [name, count, flat, retained] of an aggregate. */
@@ -1171,7 +1203,7 @@ graph_path(PymHeapGraphObject *g, PyObject *arg)
         PyObject *label = NULL, *step;
         if (k == 0) {
             Py_ssize_t r;
-            for (r = 0; r < g->g_nexplicit; r++) {
+            for (r = 0; g->g_rootlabels != NULL && r < g->g_nexplicit; r++) {
                 if (g->g_root[r] == node) {
                     label = Py_NewRef(PyTuple_GET_ITEM(g->g_rootlabels, r));
                     break;
@@ -1248,6 +1280,8 @@ graph_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
 static PyType_Slot graph_slots[] = {
     {Py_tp_new, graph_new},
     {Py_tp_dealloc, graph_dealloc},
+    {Py_tp_traverse, graph_traverse},
+    {Py_tp_clear, graph_clear},
     {Py_tp_methods, graph_methods},
     {Py_sq_length, graph_len},
     {Py_tp_doc, (void *)"The heap as a compact graph with its dominator tree (heap_graph())."},
@@ -1257,8 +1291,7 @@ static PyType_Slot graph_slots[] = {
 static PyType_Spec graph_spec = {
     .name = "pympler._core.HeapGraph",
     .basicsize = sizeof(PymHeapGraphObject),
-    /* not a GC container: its references to the heap stay invisible */
-    .flags = Py_TPFLAGS_DEFAULT,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .slots = graph_slots,
 };
 
@@ -1288,6 +1321,7 @@ heap_graph_impl(PymState *st, PyObject *roots, PyObject *ignore, int keep)
     memset(&b, 0, sizeof(b));
     pym_walk_init(&w, 1);
     b.b_walk = &w;
+    b.b_graphtype = st->ms_heapgraph_type;
     if (!PyTuple_Check(roots) || (ignore != Py_None && !PyTuple_Check(ignore))) {
         PyErr_SetString(PyExc_TypeError,
                         "heap_graph: roots must be a tuple, ignore a tuple or None");
@@ -1309,7 +1343,7 @@ heap_graph_impl(PymState *st, PyObject *roots, PyObject *ignore, int keep)
             goto done;
         }
     }
-    g = PyObject_New(PymHeapGraphObject, st->ms_heapgraph_type);
+    g = PyObject_GC_New(PymHeapGraphObject, st->ms_heapgraph_type);   /* untracked until built */
     if (g == NULL) {
         goto done;
     }
@@ -1388,6 +1422,7 @@ heap_graph_impl(PymState *st, PyObject *roots, PyObject *ignore, int keep)
     if (dominators(g, explicit, nroots) < 0 || dom_tree(g) < 0) {
         goto done;
     }
+    PyObject_GC_Track(g);
     ret = (PyObject *)g;
     g = NULL;
 done:
