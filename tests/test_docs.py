@@ -17,7 +17,8 @@ PUBLIC = ['pympler', 'pympler.asizeof', 'pympler.muppy', 'pympler.summary', 'pym
           'pympler.classtracker', 'pympler.util', 'pympler.util.stringutils', 'pympler.util.compat',
           'pympler.classtracker_stats', 'pympler.charts', 'pympler.process',
           'pympler.mprofile', 'pympler.panels', 'pympler.ipython', 'pympler.pytest_plugin',
-          'pympler.refbrowser', 'pympler.refgraph', 'pympler.garbagegraph']
+          'pympler.refbrowser', 'pympler.refgraph', 'pympler.garbagegraph',
+          'pympler.retained']
 
 
 def _read(rel):

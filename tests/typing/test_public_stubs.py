@@ -18,7 +18,8 @@ MODULES = ['pympler.asizeof', 'pympler._asized', 'pympler.muppy', 'pympler.summa
            'pympler.tracker', 'pympler.classtracker', 'pympler.classtracker_stats',
            'pympler.charts', 'pympler.process', 'pympler.mprofile',
            'pympler.panels', 'pympler.ipython',
-           'pympler.refbrowser', 'pympler.refgraph', 'pympler.garbagegraph']
+           'pympler.refbrowser', 'pympler.refgraph', 'pympler.garbagegraph',
+           'pympler.retained']
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
