@@ -30,9 +30,11 @@ def test_top_path_and_retains():
         assert hits and hits[0].retained >= 300000 + sys.getsizeof(h)
         assert hits[0].type == "%s.Holder" % __name__
         assert "<%s.Holder at 0x%x>" % (__name__, id(h)) in str(top)
-        inner = snap.retains(h, 3)
-        assert [type(r.obj) for r in inner][:2] == [dict, bytearray]
-        assert inner[0].retained == snap.retained_size(h.payload)
+        inner = snap.retains(h, 4)   # 3.9/3.10: h.__dict__ comes first
+        objs = [r.obj for r in inner]
+        assert any(o is h.payload for o in objs) and any(o is h.payload["blob"] for o in objs)
+        row = [r for r in inner if r.obj is h.payload][0]
+        assert row.retained == snap.retained_size(h.payload) >= 300000
         path = snap.path(h.payload["blob"])
         assert isinstance(path, muppy.RefPath)
         assert path.target is h.payload["blob"]
