@@ -258,7 +258,8 @@ build_edges(Build *b, U32Vec *off)
         if (tp == b->b_graphtype) {
             continue;   /* an older graph's hold on the heap is not a reference */
         }
-        if (PyObject_IS_GC(o) && tp->tp_traverse != NULL && tp->tp_traverse(o, edge_visit, b) != 0) {
+        if (PyObject_IS_GC(o) && tp->tp_traverse != NULL
+            && tp->tp_traverse(o, edge_visit, b) != 0) {
             if (!PyErr_Occurred()) {
                 PyErr_SetString(PyExc_SystemError, "tp_traverse failed during heap_graph");
             }
@@ -371,7 +372,7 @@ sizes_and_types(PymState *st, PymHeapGraphObject *g)
                     Py_DECREF(names);
                     goto done;
                 }
-                midx = PyDict_GetItemWithError(modidx, PyTuple_GET_ITEM(names, 1));  /* exact str */
+                midx = PyDict_GetItemWithError(modidx, PyTuple_GET_ITEM(names, 1)); /* exact str */
                 if (midx == NULL) {
                     if (PyErr_Occurred()) {
                         Py_DECREF(names);
@@ -379,8 +380,7 @@ sizes_and_types(PymState *st, PymHeapGraphObject *g)
                     }
                     m = PyList_GET_SIZE(g->g_modnames);
                     midx = PyLong_FromSsize_t(m);
-                    if (midx == NULL
-                        || PyDict_SetItem(modidx, PyTuple_GET_ITEM(names, 1), midx) < 0
+                    if (midx == NULL || PyDict_SetItem(modidx, PyTuple_GET_ITEM(names, 1), midx) < 0
                         || PyList_Append(g->g_modnames, PyTuple_GET_ITEM(names, 1)) < 0) {
                         Py_XDECREF(midx);
                         Py_DECREF(names);
@@ -418,7 +418,7 @@ sizes_and_types(PymState *st, PymHeapGraphObject *g)
         else {
             g->g_size[k] = (uint32_t)sz;
         }
-        last = Py_TYPE(o) == tp ? tp : NULL;   /* a __sizeof__ may change __class__ */
+        last = Py_TYPE(o) == tp ? tp : NULL; /* a __sizeof__ may change __class__ */
     }
     g->g_ntypes = PyList_GET_SIZE(g->g_typenames);
     g->g_nmods = PyList_GET_SIZE(g->g_modnames);
@@ -464,7 +464,7 @@ dfs_from(PymHeapGraphObject *g, uint32_t root, uint32_t *post, uint32_t *order, 
         return 0;
     }
     stack->a_len = 0;
-    post[root] = UNSEEN - 1;   /* on the stack */
+    post[root] = UNSEEN - 1; /* on the stack */
     if (u32_push(stack, root) < 0 || u32_push(stack, off[root]) < 0) {
         return -1;
     }
@@ -577,7 +577,7 @@ dominators(PymHeapGraphObject *g, const uint32_t *explicit, Py_ssize_t nexplicit
             goto done;
         }
     }
-    for (k = 0; k < n; k++) {   /* unreached parts: garbage cycles */
+    for (k = 0; k < n; k++) { /* unreached parts: garbage cycles */
         if (post[k] == UNSEEN) {
             if (root_push(&roots, isroot, (uint32_t)k) < 0
                 || dfs_from(g, (uint32_t)k, post, order, &count, &stack) < 0) {
@@ -739,9 +739,9 @@ graph_release(PymHeapGraphObject *g)
     if (!g->g_held) {
         return;
     }
-    g->g_held = 0;   /* first: a finaliser may look at the graph */
+    g->g_held = 0; /* first: a finaliser may look at the graph */
     for (k = 0; k < n; k++) {
-        Py_DECREF(g->g_obj[k]);   /* the address stays */
+        Py_DECREF(g->g_obj[k]); /* the address stays */
     }
 }
 
@@ -885,12 +885,11 @@ graph_roots(PymHeapGraphObject *g, PyObject *unused)
 static PyObject *
 graph_info(PymHeapGraphObject *g, PyObject *unused)
 {
-    return Py_BuildValue("{sn,sn,sn,sn,sn,sK,si,sn,sn}", "nodes", g->g_n, "edges",
-                         (Py_ssize_t)g->g_off[g->g_n], "explicit_roots", g->g_nexplicit,
-                         "unreferenced_roots", g->g_nunref, "unreached_roots",
-                         g->g_nroot - g->g_nexplicit - g->g_nunref, "total",
-                         (unsigned long long)g->g_ret[g->g_n], "held", g->g_held, "types",
-                         g->g_ntypes, "modules", g->g_nmods);
+    return Py_BuildValue(
+        "{sn,sn,sn,sn,sn,sK,si,sn,sn}", "nodes", g->g_n, "edges", (Py_ssize_t)g->g_off[g->g_n],
+        "explicit_roots", g->g_nexplicit, "unreferenced_roots", g->g_nunref, "unreached_roots",
+        g->g_nroot - g->g_nexplicit - g->g_nunref, "total", (unsigned long long)g->g_ret[g->g_n],
+        "held", g->g_held, "types", g->g_ntypes, "modules", g->g_nmods);
 }
 
 static PyObject *
@@ -952,11 +951,10 @@ graph_node(PymHeapGraphObject *g, PyObject *arg)
     if (node_arg(g, arg, &i) < 0) {
         return NULL;
     }
-    return Py_BuildValue("(KKKIn)", (unsigned long long)(uintptr_t)g->g_obj[i],
-                         (unsigned long long)flat_size(g, i), (unsigned long long)g->g_ret[i],
-                         (unsigned int)g->g_type[i],
-                         g->g_idom[i] == (uint32_t)g->g_n ? (Py_ssize_t)-1
-                                                          : (Py_ssize_t)g->g_idom[i]);
+    return Py_BuildValue(
+        "(KKKIn)", (unsigned long long)(uintptr_t)g->g_obj[i], (unsigned long long)flat_size(g, i),
+        (unsigned long long)g->g_ret[i], (unsigned int)g->g_type[i],
+        g->g_idom[i] == (uint32_t)g->g_n ? (Py_ssize_t)-1 : (Py_ssize_t)g->g_idom[i]);
 }
 
 static PyObject *
@@ -998,7 +996,7 @@ graph_release_meth(PymHeapGraphObject *g, PyObject *unused)
 static PyObject *
 top_of(PymHeapGraphObject *g, const uint32_t *cand, Py_ssize_t ncand, Py_ssize_t count)
 {
-    uint32_t *heap = NULL;   /* min-heap on (retained, -index) */
+    uint32_t *heap = NULL; /* min-heap on (retained, -index) */
     Py_ssize_t len = 0, i;
     PyObject *res = NULL;
     const uint64_t *r = g->g_ret;
@@ -1044,7 +1042,7 @@ top_of(PymHeapGraphObject *g, const uint32_t *cand, Py_ssize_t ncand, Py_ssize_t
     if (res == NULL) {
         goto done;
     }
-    while (len > 0) {   /* pop the smallest into the last free slot */
+    while (len > 0) { /* pop the smallest into the last free slot */
         uint32_t v = heap[0], last = heap[--len];
         Py_ssize_t j = 0;
         PyObject *x;
@@ -1124,7 +1122,7 @@ graph_dominated(PymHeapGraphObject *g, PyObject *args)
     if (u32_push(&sub, (uint32_t)i) < 0) {
         return NULL;
     }
-    for (head = 0; head < sub.a_len; head++) {   /* breadth-first over the subtree */
+    for (head = 0; head < sub.a_len; head++) { /* breadth-first over the subtree */
         uint32_t v = sub.a_v[head], c;
         for (c = g->g_koff[v]; c < g->g_koff[v + 1]; c++) {
             if (u32_push(&sub, g->g_kid[c]) < 0) {
@@ -1187,12 +1185,12 @@ graph_path(PymHeapGraphObject *g, PyObject *arg)
             }
         }
     }
-    if (found == NONE32) {   /* cannot happen: every node is reached */
+    if (found == NONE32) { /* cannot happen: every node is reached */
         PyErr_SetString(PyExc_SystemError, "heap graph: node not reached from the roots");
         goto done;
     }
     for (v = target; v != (uint32_t)g->g_n; v = parent[v]) {
-        queue[len++] = v;   /* reversed: target first */
+        queue[len++] = v; /* reversed: target first */
     }
     res = PyList_New(len);
     if (res == NULL) {
@@ -1343,7 +1341,7 @@ heap_graph_impl(PymState *st, PyObject *roots, PyObject *ignore, int keep)
             goto done;
         }
     }
-    g = PyObject_GC_New(PymHeapGraphObject, st->ms_heapgraph_type);   /* untracked until built */
+    g = PyObject_GC_New(PymHeapGraphObject, st->ms_heapgraph_type); /* untracked until built */
     if (g == NULL) {
         goto done;
     }
@@ -1358,7 +1356,7 @@ heap_graph_impl(PymState *st, PyObject *roots, PyObject *ignore, int keep)
     if (pym_walk_run(&w) < 0) {
         goto done;
     }
-    Py_CLEAR(w.w_objs);   /* before 3.12: gc.get_objects()'s list, emptied */
+    Py_CLEAR(w.w_objs); /* before 3.12: gc.get_objects()'s list, emptied */
     pym_objvec_clear(&w.w_framevec);
     /* one vector: untracked referents, then tracked objects */
     nu = w.w_untracked.v_len;
@@ -1399,7 +1397,7 @@ heap_graph_impl(PymState *st, PyObject *roots, PyObject *ignore, int keep)
     }
     PyMem_RawFree(b.b_hash);
     b.b_hash = NULL;
-    pym_walk_clear(&w);   /* its sets; the walk holds no object now */
+    pym_walk_clear(&w); /* its sets; the walk holds no object now */
     g->g_n = b.b_n;
     g->g_obj = b.b_obj;
     g->g_held = 1;
@@ -1407,7 +1405,8 @@ heap_graph_impl(PymState *st, PyObject *roots, PyObject *ignore, int keep)
     b.b_n = 0;
     g->g_off = off.a_v;
     off.a_v = NULL;
-    g->g_edge = (uint32_t *)PyMem_RawRealloc(b.b_edges.a_v, (b.b_edges.a_len + 1) * sizeof(uint32_t));
+    g->g_edge = (uint32_t *)PyMem_RawRealloc(b.b_edges.a_v,
+                                             (b.b_edges.a_len + 1) * sizeof(uint32_t));
     if (g->g_edge == NULL) {
         g->g_edge = b.b_edges.a_v;
     }

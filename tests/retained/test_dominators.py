@@ -42,10 +42,13 @@ def make(seed, n, m, nholders):
             a.refs.append(a)                                   # self-loop
         elif r < 0.15:
             b, c, d = rng.choice(ns), rng.choice(ns), rng.choice(ns)
-            a.refs.extend([b, c]); b.refs.append(d); c.refs.append(d)   # diamond
+            a.refs.extend([b, c])                              # diamond
+            b.refs.append(d)
+            c.refs.append(d)
         elif r < 0.25:
             b = rng.choice(ns)
-            a.refs.append(b); b.refs.append(a)                 # 2-cycle
+            a.refs.append(b)                                   # 2-cycle
+            b.refs.append(a)
         else:
             a.refs.append(rng.choice(ns))
     # a chain, so that some parts are deep
@@ -133,6 +136,7 @@ def test_dominators_and_retained_sizes_match_the_reference(seed, n, m, nholders)
 def test_whole_heap_invariants():
     hs = make(99, 50, 80, 2)
     with retained.snapshot() as snap:
+        assert all(snap.index(h) >= 0 for h in hs)
         n = snap.node_count()
         flat, ret, idom = snap.flat_sizes(), snap.retained_sizes(), snap.dominators()
         types = snap.type_indices()
