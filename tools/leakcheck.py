@@ -297,6 +297,7 @@ def api_cases(notes):
     refbrowser = optional_module("pympler.refbrowser")
     refgraph = optional_module("pympler.refgraph")
     garbagegraph = optional_module("pympler.garbagegraph")
+    retained = optional_module("pympler.retained")
     G, P, S = GRAPH, PLAIN, SLOTTED
     table = [
         # pympler.asizeof
@@ -398,6 +399,13 @@ def api_cases(notes):
          reference_graph, False),
         ("garbagegraph.GarbageGraph(reduce=True).print_stats()", garbagegraph, "GarbageGraph",
          garbage_graph, True),
+        # pympler.retained (one heap graph per call)
+        ("retained.snapshot(): top, by_type, by_module, path, retains, release", retained,
+         "snapshot", retained_held, True),
+        ("retained.snapshot(keep_objects=False) x2 + diff + accessors", retained, "snapshot",
+         lambda f: lambda: retained_numbers(retained), True),
+        ("retained.snapshot() dropped unreleased in a frame", retained, "snapshot",
+         lambda f: lambda: (lambda s: len(s))(f()), True),
     ]
     cases = []
     for label, module, attr, factory, heavy in table:
@@ -415,11 +423,31 @@ def api_cases(notes):
                                 ("pympler.mprofile", mprofile),
                                 ("pympler.refbrowser", refbrowser),
                                 ("pympler.refgraph", refgraph),
-                                ("pympler.garbagegraph", garbagegraph))
+                                ("pympler.garbagegraph", garbagegraph),
+                                ("pympler.retained", retained))
                if mod is None]
     if missing:
         notes.append("modules not present (skipped): %s" % ", ".join(missing))
     return cases
+
+
+def retained_held(snapshot):
+    """A held snapshot queried, then released."""
+    def call():
+        with snapshot() as snap:
+            str(snap.top(5)), str(snap.by_type(5)), str(snap.by_module(3))
+            str(snap.path(GRAPH["strs"])), str(snap.retains(GRAPH, 3))
+            snap.dominator(GRAPH)
+    return call
+
+
+def retained_numbers(retained):
+    """Two snapshots without objects, their diff and the plain accessors."""
+    a = retained.snapshot(keep_objects=False)
+    b = retained.snapshot(keep_objects=False)
+    str(retained.diff(a, b, 5))
+    b.addresses(), b.flat_sizes(), b.retained_sizes(), b.type_indices(), b.dominators()
+    b.edges(), b.roots(), b.types(), b.retained_size(GRAPH)
 
 
 def reference_graph(ReferenceGraph):

@@ -550,6 +550,14 @@ edge_label(PymState *st, PyObject *gp, PyObject *o, PyObject *c)
 
 #undef NAMED
 
+/* The label of the edge o -> c for other files (domtree.c): see
+ * edge_label. */
+PyObject *
+pym_graph_edge_label(PyObject *gp, PyObject *o, PyObject *c)
+{
+    return edge_label(gp, o, c);
+}
+
 /* ---- shortest path from the roots -------------------------------------- */
 
 #define ROOT_PARENT UINT32_MAX

@@ -134,4 +134,9 @@ pym_walk_item(PymWalk *w, Py_ssize_t k)
 /* Ignore the objects a label spec brings into the heap for one call. */
 int pym_walk_ignore_labeler(PymWalk *w, PymHeapLabeler *L);
 
+/* graph.c: a label for the edge o -> c (gp: the object before o on a
+ * path, or NULL): new str, or NULL with no exception when the engine has
+ * no name for it.  Reads structures only: no user code runs. */
+PyObject *pym_graph_edge_label(PyObject *gp, PyObject *o, PyObject *c);
+
 #endif /* PYM_HEAPWALK_H */

@@ -68,7 +68,7 @@ module_exec(PyObject *module)
     }
     if (pym_heapfuncs_init(module, st) < 0 || pym_snapshot_init(module, st) < 0
         || pym_aggregate_init(module, st) < 0 || pym_graph_init(module, st) < 0
-        || pym_leaks_init(module, st) < 0) {
+        || pym_leaks_init(module, st) < 0 || pym_domtree_init(module, st) < 0) {
         return -1;
     }
     if (pym_objinfo_init(module, st) < 0) {
@@ -85,6 +85,7 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
 {
     PymState *st = pym_state_from_module(module);
     Py_VISIT(st->ms_sizer_type);
+    Py_VISIT(st->ms_heapgraph_type);
     Py_VISIT(st->ms_str_sizeof);
     Py_VISIT(st->ms_str_items);
     Py_VISIT(st->ms_str_module);
@@ -98,6 +99,7 @@ module_clear(PyObject *module)
 {
     PymState *st = pym_state_from_module(module);
     Py_CLEAR(st->ms_sizer_type);
+    Py_CLEAR(st->ms_heapgraph_type);
     Py_CLEAR(st->ms_str_sizeof);
     Py_CLEAR(st->ms_str_items);
     Py_CLEAR(st->ms_str_module);

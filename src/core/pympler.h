@@ -30,6 +30,7 @@
 
 typedef struct {
     PyTypeObject *ms_sizer_type;          /* pympler._core.Sizer */
+    PyTypeObject *ms_heapgraph_type;      /* pympler._core.HeapGraph (domtree.c) */
     PyObject *ms_str_sizeof;              /* "__sizeof__" (interned) */
     PyObject *ms_str_items;               /* "items" */
     PyObject *ms_str_module;              /* "__module__" */

@@ -297,7 +297,7 @@ def _root_frames(skip):
         for ident, frame in current.items():
             tname = names.get(ident, str(ident))
             while frame is not None:
-                if not any(frame is s for s in skip):
+                if not any(frame is s for s in skip) and frame.f_code not in _HELPER_CODES:
                     code = frame.f_code
                     res.append((frame, "frame %s (%s:%d) in thread %s" % (
                         code.co_name, code.co_filename, frame.f_lineno, tname)))
@@ -305,6 +305,22 @@ def _root_frames(skip):
     finally:
         del skip, current, frame
     return res
+
+
+def _roots(skip):
+    """The explicit roots of the heap, as a tuple of (object, label): the
+    modules of ``sys.modules`` then every thread's frames but those in
+    skip (find_path, pympler.retained)."""
+    roots = []
+    for name, mod in list(sys.modules.items()):
+        if issubclass(type(mod), ModuleType):
+            roots.append((mod, "module %s" % (name,) if type(name) is str else "module"))
+    roots.extend(_root_frames(skip))
+    return tuple(roots)
+
+
+# The frames of the two helpers gathering the roots are never roots.
+_HELPER_CODES = (_root_frames.__code__, _roots.__code__)
 
 
 def find_path(obj, ignore=()):
@@ -322,12 +338,7 @@ def find_path(obj, ignore=()):
     about 12 bytes per object reached plus the heap walk's list."""
     skip = (sys._getframe(), sys._getframe(1))
     try:
-        roots = []
-        for name, mod in list(sys.modules.items()):
-            if issubclass(type(mod), ModuleType):
-                roots.append((mod, "module %s" % (name,) if type(name) is str else "module"))
-        roots.extend(_root_frames(skip))
-        roots = tuple(roots)
+        roots = _roots(skip)
         ign = _ignored(skip, None, ignore)
         steps = _core.heap_path(obj, roots, ign)
     finally:

@@ -1,0 +1,327 @@
+#!/usr/bin/env python
+"""Benchmark retained sizes (issue 10 item 6): this project against guppy3
+and objsize.
+
+Run with the Python whose environment has this project installed
+(``pip install .``, or ``PYTHONPATH=src`` after ``build_ext --inplace``)::
+
+    python benchmarks/bench_retained.py               # D1, D2 (3 runs each), S1
+    python benchmarks/bench_retained.py --quick       # 1 run each
+    python benchmarks/bench_retained.py --append-results   # also append to RESULTS.md
+
+* **D1** -- a heap holding 1,000,000 extra objects (``bench_heap.py``'s W6
+  records: 200,000 records of 5 objects, held by a list in a module
+  global).  Ours: ``retained.snapshot(keep_objects=False)`` (the whole heap:
+  graph, dominator tree, retained size of every object) plus the per-type
+  table ``by_type()``, timed together; the peak RSS during the call, per
+  object of the heap (VmHWM reset before the call), is the profiler's
+  memory.  The retained size of the records list is read from the
+  snapshot.  Peers, for that one root set (the list): guppy3's
+  ``hpy().iso(records).domisize`` (its dominated size: one query, several
+  heap walks) and objsize's ``get_exclusive_deep_size(records)``.
+* **D2** -- the same with 2,000 records (10,000 extra objects), for
+  objsize, whose exclusive size grows about quadratically (measured here:
+  2,000 records 11 s, 5,000 44 s, 10,000 132 s), so that D1 would take
+  hours.
+* **S1** -- a small heap (200 records, a shared list, a cycle): the
+  retained size of 8 objects by each tool, compared.
+
+Tools: "ours", "guppy3" (PyPI, in ``benchmarks/.vendor/guppy3``) and
+"objsize" (PyPI, in ``benchmarks/.vendor/objsize``), installed on first use
+with ``pip install --target``; never dependencies of this project.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import platform
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _harness as H  # noqa: E402
+
+SCRIPT = Path(__file__).resolve()
+RESULTS_MD = H.BENCH_DIR / "RESULTS.md"
+VENDOR = {"guppy3": H.VENDOR_DIR / "guppy3", "objsize": H.VENDOR_DIR / "objsize"}
+PYPI = {"guppy3": "guppy3", "objsize": "objsize"}
+MODULE = {"guppy3": "guppy", "objsize": "objsize"}
+
+RECORDS = {"D1": 200_000, "D2": 2_000}     # x 5 objects
+TOOLS = ("ours", "guppy3", "objsize")
+WL_TOOLS = {"D1": ("ours", "guppy3"), "D2": TOOLS, "S1": TOOLS}
+LIMIT_S = 1.0             # snapshot + dominators + per-type table
+LIMIT_BYTES = 64          # profiler memory per object at the peak
+TOOL_LABELS = {"ours": "ours (whole heap)", "guppy3": "guppy3 domisize (1 set)",
+               "objsize": "objsize exclusive (1 object)"}
+
+
+class Rec:
+    """One record: 5 objects (as in bench_heap.py)."""
+
+    __slots__ = ("name", "value", "tags", "meta")
+
+    def __init__(self, i):
+        self.name = "rec-%d" % i
+        self.value = i * 0.5
+        self.tags = [i & 7, 1]
+        self.meta = {"k": i & 3}
+
+
+class Node:
+    def __init__(self, payload):
+        self.payload = payload
+        self.other = None
+
+
+def build(n):
+    mod = types.ModuleType("bench_retained_data")
+    sys.modules[mod.__name__] = mod
+    mod.records = [Rec(i) for i in range(n)]
+    return mod
+
+
+def build_small():
+    """S1: objects whose retained sizes are compared, held by a module."""
+    mod = build(200)
+    shared = [bytearray(100) for _ in range(3)]
+    a, b = Node([shared, bytearray(1000)]), Node({"x": bytearray(2000), "s": shared})
+    a.other, b.other = b, a          # a cycle: a retains b? no, both are held
+    mod.a = a
+    mod.only_b = Node(b)             # b is reached from a and from only_b
+    mod.solo = Node([bytearray(3000), "some text", 12345678901234567890])
+    mod.deep = Node(Node(Node([bytearray(500)])))
+    return mod, [("records list", mod.records), ("records[7]", mod.records[7]),
+                 ("a", a), ("b", b), ("only_b", mod.only_b), ("solo", mod.solo),
+                 ("deep", mod.deep), ("deep.payload", mod.deep.payload)]
+
+
+# --------------------------------------------------------------------------
+# Worker
+# --------------------------------------------------------------------------
+
+def ensure_vendored(name, log=H.log):
+    folder = VENDOR[name]
+    stamp = folder / (".installed-cp%d%d" % sys.version_info[:2])
+    if stamp.is_file() or any(folder.glob("guppy/**/*cpython-%d%d*.so" % sys.version_info[:2])):
+        return folder
+    log("installing %s into %s (not a dependency of this project) ..." % (name, folder))
+    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+           "--no-deps", "--upgrade", "--target", str(folder), PYPI[name]]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError("could not install %s:\n%s" % (name, proc.stdout[-3000:]))
+    stamp.write_text("ok\n")
+    return folder
+
+
+def _import_vendored(name):
+    if "pympler" in sys.modules:
+        raise H.ToolMismatch("pympler imported in the %s process" % name)
+    sys.path.insert(0, str(VENDOR[name]))
+    mod = __import__(MODULE[name])
+    if not H._inside(mod.__file__, VENDOR[name]):
+        raise H.ToolMismatch("%s resolved to %s" % (name, mod.__file__))
+    return mod
+
+
+def _sizer(tool):
+    """f(obj) -> retained size, for S1."""
+    if tool == "ours":
+        H.activate_tool("ours")
+        from pympler import retained
+
+        def many(objs):
+            with retained.snapshot() as snap:
+                return [snap.retained_size(o) for o in objs]
+        return many
+    lib = _import_vendored(tool)
+    if tool == "guppy3":
+        hp = lib.hpy()
+        return lambda objs: [hp.iso(o).domisize for o in objs]
+    return lambda objs: [lib.get_exclusive_deep_size(o) for o in objs]
+
+
+def worker(spec: dict) -> dict:
+    tool, wl = spec["tool"], spec["workload"]
+    if wl == "S1":
+        many = _sizer(tool)
+        mod, named = build_small()
+        gc.collect()
+        sizes = many([o for _, o in named])
+        return {"seconds": 0.0, "sizes": dict(zip([n for n, _ in named], sizes))}
+    if tool == "ours":
+        H.activate_tool("ours")
+        from pympler import retained
+    else:
+        lib = _import_vendored(tool)
+    mod = build(RECORDS[wl])
+    gc.collect()
+    if tool == "ours":
+        def call():
+            snap = retained.snapshot(keep_objects=False)
+            table = snap.by_type()
+            return snap, table
+    elif tool == "guppy3":
+        hp = lib.hpy()
+
+        def call():
+            return hp.iso(mod.records).domisize
+    else:
+        def call():
+            return lib.get_exclusive_deep_size(mod.records)
+    res = H.timed_call(call)
+    out = {"seconds": res["seconds"], "cpu_seconds": res["cpu_seconds"]}
+    if tool == "ours":
+        snap, table = res["result"]
+        out.update(objects=len(snap), edges=snap._g.info()["edges"],
+                   retained=snap.retained_size(mod.records),
+                   peak_per_object=res["peak_rss_delta"] / len(snap),
+                   top_type=str(table[0]))
+    else:
+        out["retained"] = res["result"]
+    return out
+
+
+# --------------------------------------------------------------------------
+# Parent
+# --------------------------------------------------------------------------
+
+def run(repeat, timeout, workloads):
+    results = {}
+    for wl in workloads:
+        for tool in WL_TOOLS[wl]:
+            runs = []
+            for i in range(repeat if wl != "S1" else 1):
+                r = H.run_fresh(SCRIPT, {"tool": tool, "workload": wl}, timeout=timeout)
+                if not r.get("ok"):
+                    H.log("%s %s run %d failed: %s" % (wl, tool, i + 1, r.get("error")))
+                    if r.get("traceback"):
+                        H.log(r["traceback"])
+                    break
+                runs.append(r)
+                H.log("%s %-8s run %d: %.3f s" % (wl, tool, i + 1, r["seconds"]))
+            results[(wl, tool)] = runs
+    return results
+
+
+def render(results):
+    lines = []
+    for wl in ("D1", "D2"):
+        _render_d(results, wl, lines)
+    _render_s(results, lines)
+    return "\n".join(lines)
+
+
+def _render_d(results, wl, lines):
+    d1 = [(t, results.get((wl, t)) or []) for t in WL_TOOLS[wl]]
+    if any(runs for _, runs in d1):
+        rows = []
+        ours = H.summarize([r["seconds"] for r in dict(d1)["ours"]])
+        for tool, runs in d1:
+            if not runs:
+                rows.append([TOOL_LABELS[tool], "failed", "", "", "", "", ""])
+                continue
+            st = H.summarize([r["seconds"] for r in runs])
+            cpu = H.summarize([r["cpu_seconds"] for r in runs])
+            peak = ("%.1f" % max(r["peak_per_object"] for r in runs)) if tool == "ours" else ""
+            ratio = ("%.1fx" % (st["median"] / ours["median"])
+                     if tool != "ours" and ours and ours["median"] else "")
+            rows.append([TOOL_LABELS[tool], "%.3f" % st["median"], "%.3f" % st["min"],
+                         "%.3f" % cpu["median"], peak, "{:,}".format(runs[-1]["retained"]), ratio])
+        if lines:
+            lines.append("")
+        lines.append(H.format_table(["%s tool" % wl, "median s", "min s", "median CPU s",
+                                     "peak B/object", "retained(records)", "other / ours"],
+                                    rows, align="lrrrrrr"))
+        o = dict(d1)["ours"]
+        if o:
+            lines.append("\nours: %s objects, %s edges in the snapshot; largest type row: `%s`"
+                         % ("{:,}".format(o[-1]["objects"]), "{:,}".format(o[-1]["edges"]),
+                            " ".join(o[-1]["top_type"].split())))
+
+
+def _render_s(results, lines):
+    s1 = dict((t, (results.get(("S1", t)) or [None])[0]) for t in TOOLS)
+    if s1.get("ours"):
+        names = list(s1["ours"]["sizes"])
+        rows = []
+        for n in names:
+            row = [n]
+            for t in TOOLS:
+                row.append("{:,}".format(s1[t]["sizes"][n]) if s1.get(t) else "failed")
+            rows.append(row)
+        lines.append("")
+        lines.append(H.format_table(["S1 object"] + [t for t in TOOLS], rows, align="lrrr"))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--quick", action="store_true", help="1 run of each")
+    p.add_argument("--only", metavar="D1,D2,S1")
+    p.add_argument("--timeout", type=float, default=900)
+    p.add_argument("--append-results", action="store_true",
+                   help="append the tables to benchmarks/RESULTS.md")
+    args = p.parse_args(argv)
+    repeat = 1 if args.quick else args.repeat
+    workloads = H.parse_only(args.only, list(WL_TOOLS)) if args.only else list(WL_TOOLS)
+    for name in ("guppy3", "objsize"):
+        ensure_vendored(name)
+    info = H.machine_info()
+    results = run(repeat, args.timeout, workloads)
+    load_end = H.loadavg()
+    table = render(results)
+    print(table)
+    ok = True
+    ours = results.get(("D1", "ours"))
+    if "D1" in workloads:
+        if not ours:
+            ok = False
+        else:
+            med = H.summarize([r["seconds"] for r in ours])["median"]
+            peak = max(r["peak_per_object"] for r in ours)
+            if med >= LIMIT_S or peak > LIMIT_BYTES:
+                ok = False
+                print("above target: %.3f s (< %.1f s), %.1f B/object (<= %d)"
+                      % (med, LIMIT_S, peak, LIMIT_BYTES))
+    if args.append_results:
+        append_results(info, load_end, table, repeat, argv)
+    return 0 if ok else 1
+
+
+def append_results(info, load_end, table, repeat, argv):
+    command = "python benchmarks/bench_retained.py" + "".join(
+        " " + a for a in (sys.argv[1:] if argv is None else argv))
+    heading = "\n## Retained sizes (D1, D2, S1)\n"
+    with open(RESULTS_MD, "a+", encoding="utf-8") as f:
+        f.seek(0)
+        have_heading = heading in "\n" + f.read()
+        f.seek(0, 2)
+        if not have_heading:
+            f.write(heading + "\n"
+                    "`benchmarks/bench_retained.py`: D1 = on a heap holding 1,000,000 extra "
+                    "objects, ours = `retained.snapshot()` (graph, dominator tree and retained "
+                    "size of every object of the whole heap) + `by_type()`, timed together, "
+                    "with the peak RSS of the call per heap object; peers = the retained size "
+                    "of one root set (the records list): guppy3 `iso(records).domisize`, "
+                    "objsize `get_exclusive_deep_size(records)`.  D2 = the same with 10,000 extra "
+                    "objects (objsize is about quadratic).  S1 = the retained size of 8 "
+                    "objects of a small heap by each tool (see the notes below the tables).\n")
+        f.write("\n### %s -- `%s`\n\n" % (info.get("date") or datetime.date.today().isoformat(),
+                                            command))
+        f.write("- %s (`%s`), %s, %s CPUs, %s; load average %s at start, %s at end; "
+                "HEAD %s; %d runs per tool (D1).\n\n" % (
+                    info.get("python") or platform.python_version(), info.get("executable"),
+                    info.get("cpu_model"), info.get("nproc"), info.get("mem_total"),
+                    info.get("loadavg_at_start"), load_end, info.get("git_commit"), repeat))
+        f.write(table + "\n")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == H.WORKER_FLAG:
+        H.worker_main(sys.argv[2], worker)
+    sys.exit(main())

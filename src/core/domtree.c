@@ -1,0 +1,1473 @@
+/* domtree.c -- the whole heap as a compact graph, its dominator tree and
+ * the retained size of every object (issue 10 items 1 and 2; Python side:
+ * pympler.retained).
+ *
+ * heap_graph(roots, ignore, keep) builds a HeapGraph in one call:
+ *
+ *   1. the heap walk of heapwalk.c (gc-tracked objects, frames included,
+ *      plus the untracked objects they refer to) gives the nodes, held by
+ *      one vector of strong references (g_obj) while the call runs;
+ *   2. an address -> node index hash (uint32 slots, freed after step 3);
+ *   3. the nodes are traversed in index order (tp_traverse, plus the local
+ *      variables of 3.11+ running frames) and their referents appended to a
+ *      growing uint32 array: the edges come out in CSR form directly
+ *      (g_off[k]..g_off[k+1]).  A referent that is not a node yet (an
+ *      object only an untracked container holds, an untracked frame) is
+ *      appended as a new node and traversed in its turn.  No Python code
+ *      runs in steps 1-3;
+ *   4. flat size (the engine's getsizeof) and type index of every node (a
+ *      Python __sizeof__ may run here: every node is held);
+ *   5. unless keep is true, the references are released: the vector keeps
+ *      the addresses only;
+ *   6. roots: the objects of the tuple roots (modules, thread frames, in
+ *      order), then every node nothing refers to, then, for what is still
+ *      unreached (garbage cycles nothing outside refers to), one node of
+ *      each such part in index order.  A virtual root (index n) has an
+ *      edge to each root;
+ *   7. a depth-first numbering from the virtual root (explicit stack),
+ *      predecessors in CSR form, then Cooper-Harvey-Kennedy's iterative
+ *      dominators ("A Simple, Fast Dominance Algorithm", 2001) in reverse
+ *      postorder; retained[v] = flat[v] + the retained sizes of the nodes v
+ *      immediately dominates, summed in postorder;
+ *   8. the dominator tree's children in CSR form, and one depth-first pass
+ *      over it for the per-type and per-module retained sizes: a type's
+ *      retained size is the size of everything its instances retain,
+ *      counted once (the retained sizes of the instances no other instance
+ *      of the type dominates).
+ *
+ * No Python object per node or edge; per node: address 8, flat size 4
+ * (bigger sizes in a small map), type 4, edge offset 4, idom 4, retained
+ * 8, dominator children 8 bytes, and 4 per edge.  The peak adds the hash
+ * (step 3, 4-8 bytes per node) or the predecessors and DFS arrays (step 7).
+ *
+ * Held objects: with keep, the HeapGraph holds a strong reference to every
+ * node until release() (or its deallocation, or the collector clearing
+ * it), so that objects can be returned and path labels computed later
+ * (pym_graph_edge_label, graph.c).  Its tp_traverse shows them to the
+ * collector: a held frame owns its local variables after it returns, so
+ * "frame -> snapshot -> graph -> frame" is a common cycle, which the
+ * collector must be able to break.  A later heap_graph() does not count
+ * an older graph's references as edges (the objects only it holds become
+ * roots there); the other heap functions (muppy.get_referrers...) do see
+ * it as a referrer of everything: release it first.
+ */
+#include "heapwalk.h"
+
+#include <string.h>   /* memset */
+
+#define NONE32 UINT32_MAX
+#define MAX_NODES ((Py_ssize_t)UINT32_MAX - 8)
+#define BIG_SIZE UINT32_MAX
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t g_n;          /* nodes; the virtual root is node g_n */
+    PyObject **g_obj;        /* n: strong while g_held, then addresses only */
+    int g_held;
+    uint32_t *g_size;        /* n: flat size, BIG_SIZE: in g_bigsize */
+    PymPtrMap g_bigsize;     /* address -> flat size, for sizes >= BIG_SIZE */
+    uint32_t *g_type;        /* n: index into g_typenames */
+    uint32_t *g_off;         /* n + 1: edges of k are g_edge[g_off[k]..g_off[k+1]] */
+    uint32_t *g_edge;
+    uint32_t *g_root;        /* roots, in order: explicit, unreferenced, unreached */
+    Py_ssize_t g_nroot;
+    Py_ssize_t g_nexplicit;
+    Py_ssize_t g_nunref;
+    PyObject *g_rootlabels;  /* tuple: label of each explicit root */
+    uint32_t *g_idom;        /* n: immediate dominator, g_n for the virtual root */
+    uint64_t *g_ret;         /* n + 1: retained size; [n]: the whole heap */
+    uint32_t *g_koff;        /* n + 2: dominator tree children of k (k = n: roots' tree) */
+    uint32_t *g_kid;         /* n */
+    PyObject *g_typenames;   /* list of (qualname, module) */
+    PyObject *g_modnames;    /* list of module names */
+    uint32_t *g_typemod;     /* per type: module index */
+    int64_t *g_typeagg;      /* per type: count, flat, retained */
+    int64_t *g_modagg;       /* per module: count, flat, retained */
+    Py_ssize_t g_ntypes;
+    Py_ssize_t g_nmods;
+} PymHeapGraphObject;
+
+/* ---- growable uint32 array ------------------------------------------- */
+
+typedef struct {
+    uint32_t *a_v;
+    size_t a_len;
+    size_t a_cap;
+} U32Vec;
+
+static int
+u32_grow(U32Vec *a)
+{
+    size_t cap = a->a_cap ? a->a_cap + a->a_cap / 2 : 1 << 16;
+    uint32_t *v = (uint32_t *)PyMem_RawRealloc(a->a_v, cap * sizeof(uint32_t));
+    if (v == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    a->a_v = v;
+    a->a_cap = cap;
+    return 0;
+}
+
+static inline int
+u32_push(U32Vec *a, uint32_t x)
+{
+    if (a->a_len == a->a_cap && u32_grow(a) < 0) {
+        return -1;
+    }
+    a->a_v[a->a_len++] = x;
+    return 0;
+}
+
+/* ---- the build: address -> index ------------------------------------- */
+
+typedef struct {
+    PymWalk *b_walk;
+    PyObject **b_obj;        /* strong */
+    Py_ssize_t b_n;
+    Py_ssize_t b_cap;
+    uint32_t *b_hash;        /* index + 1, 0 empty */
+    size_t b_mask;
+    int b_bits;
+    U32Vec b_edges;
+    PyTypeObject *b_graphtype;   /* HeapGraph: its references are not edges */
+} Build;
+
+static inline size_t
+addr_hash(const Build *b, const void *p)
+{
+    uint64_t h = ((uint64_t)(uintptr_t)p >> 4) * UINT64_C(0x9E3779B97F4A7C15);
+    return (size_t)(h >> (64 - b->b_bits));
+}
+
+/* Index of p, or -1. */
+static inline Py_ssize_t
+hash_find(const Build *b, const void *p)
+{
+    size_t i = addr_hash(b, p);
+    for (;;) {
+        uint32_t s = b->b_hash[i];
+        if (s == 0) {
+            return -1;
+        }
+        if ((const void *)b->b_obj[s - 1] == p) {
+            return (Py_ssize_t)s - 1;
+        }
+        i = (i + 1) & b->b_mask;
+    }
+}
+
+static void
+hash_put(Build *b, Py_ssize_t k)
+{
+    size_t i = addr_hash(b, b->b_obj[k]);
+    while (b->b_hash[i] != 0) {
+        i = (i + 1) & b->b_mask;
+    }
+    b->b_hash[i] = (uint32_t)(k + 1);
+}
+
+/* A table for at least need nodes at load <= 1/2 .. 2/3.  0 / -1. */
+static int
+hash_build(Build *b, Py_ssize_t need)
+{
+    Py_ssize_t k;
+    int bits = 10;
+    while (((size_t)1 << bits) < (size_t)need + (size_t)need / 2) {
+        bits++;
+    }
+    PyMem_RawFree(b->b_hash);
+    b->b_hash = (uint32_t *)PyMem_RawCalloc((size_t)1 << bits, sizeof(uint32_t));
+    if (b->b_hash == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->b_bits = bits;
+    b->b_mask = ((size_t)1 << bits) - 1;
+    for (k = 0; k < b->b_n; k++) {
+        hash_put(b, k);
+    }
+    return 0;
+}
+
+/* Append o as a new node (a new reference).  Its index, or -1. */
+static Py_ssize_t
+node_add(Build *b, PyObject *o)
+{
+    if (b->b_n >= MAX_NODES) {
+        PyErr_SetString(PyExc_MemoryError, "heap_graph: too many objects");
+        return -1;
+    }
+    if (b->b_n == b->b_cap) {
+        Py_ssize_t cap = b->b_cap + b->b_cap / 4 + 1024;
+        PyObject **v = (PyObject **)PyMem_RawRealloc(b->b_obj, (size_t)cap * sizeof(PyObject *));
+        if (v == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        b->b_obj = v;
+        b->b_cap = cap;
+    }
+    b->b_obj[b->b_n] = Py_NewRef(o);
+    b->b_n++;
+    if ((size_t)b->b_n * 3 > (b->b_mask + 1) * 2) {
+        if (hash_build(b, b->b_n * 2) < 0) {
+            return -1;
+        }
+    }
+    else {
+        hash_put(b, b->b_n - 1);
+    }
+    return b->b_n - 1;
+}
+
+/* tp_traverse callback: the edge (current node -> r). */
+static int
+edge_visit(PyObject *r, void *arg)
+{
+    Build *b = (Build *)arg;
+    Py_ssize_t k = hash_find(b, r);
+    if (k < 0) {
+        if (pym_idset_contains(&b->b_walk->w_ignore, r)) {
+            return 0;
+        }
+        k = node_add(b, r);
+        if (k < 0) {
+            return -1;
+        }
+    }
+    if (b->b_edges.a_len >= (size_t)UINT32_MAX - 1) {
+        PyErr_SetString(PyExc_MemoryError, "heap_graph: too many references");
+        return -1;
+    }
+    return u32_push(&b->b_edges, (uint32_t)k);
+}
+
+/* Edges of every node, in index order, into g->g_off / the build's edge
+ * array.  No Python code runs.  0 / -1. */
+static int
+build_edges(Build *b, U32Vec *off)
+{
+    Py_ssize_t k;
+    for (k = 0; k < b->b_n; k++) {   /* b_n grows as new referents come in */
+        PyObject *o = b->b_obj[k];
+        PyTypeObject *tp = Py_TYPE(o);
+        if (u32_push(off, (uint32_t)b->b_edges.a_len) < 0) {
+            return -1;
+        }
+        if (tp == b->b_graphtype) {
+            continue;   /* an older graph's hold on the heap is not a reference */
+        }
+        if (PyObject_IS_GC(o) && tp->tp_traverse != NULL
+            && tp->tp_traverse(o, edge_visit, b) != 0) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_SystemError, "tp_traverse failed during heap_graph");
+            }
+            return -1;
+        }
+        if (PyFrame_Check(o)) {
+            PyObject **vals = NULL;
+            PyCodeObject *co = NULL;
+            int traversed = 1;
+            Py_ssize_t i, nv = pym_frame_slots((PyFrameObject *)o, &vals, &co, &traversed);
+            for (i = 0; !traversed && i < nv; i++) {
+                if (vals[i] != NULL && edge_visit(vals[i], b) < 0) {
+                    return -1;
+                }
+            }
+        }
+    }
+    return u32_push(off, (uint32_t)b->b_edges.a_len);
+}
+
+/* ---- types and modules ----------------------------------------------- */
+
+/* (qualname, module) of tp, read from its structure: no user code runs
+ * (the module is the str "__module__" of a class's own dict, as
+ * type.__module__ finds it; a static type's comes from its tp_name). */
+static PyObject *
+type_names(PymState *st, PyTypeObject *tp)
+{
+    PyObject *name = NULL, *mod = NULL, *res = NULL;
+    const char *dot = strrchr(tp->tp_name, '.');
+    if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+        PyHeapTypeObject *h = (PyHeapTypeObject *)tp;
+        PyObject *dict = PYM_TYPE_DICT(tp);   /* strong or NULL */
+        if (h->ht_qualname != NULL && PyUnicode_CheckExact(h->ht_qualname)) {
+            name = Py_NewRef(h->ht_qualname);
+        }
+        if (dict != NULL && PyDict_Check(dict)) {
+            Py_ssize_t pos = 0;
+            PyObject *k, *v;
+            while (PyDict_Next(dict, &pos, &k, &v)) {   /* borrowed; no code runs */
+                if (PyUnicode_CheckExact(k) && PyUnicode_Compare(k, st->ms_str_module) == 0) {
+                    if (PyUnicode_CheckExact(v)) {
+                        mod = Py_NewRef(v);
+                    }
+                    break;
+                }
+            }
+        }
+        Py_XDECREF(dict);
+    }
+    if (name == NULL) {
+        name = PyUnicode_FromString(dot != NULL ? dot + 1 : tp->tp_name);
+        if (name == NULL) {
+            goto done;
+        }
+    }
+    if (mod == NULL) {
+        mod = dot != NULL ? PyUnicode_FromStringAndSize(tp->tp_name, dot - tp->tp_name)
+                          : PyUnicode_FromString("builtins");
+        if (mod == NULL) {
+            goto done;
+        }
+    }
+    res = PyTuple_Pack(2, name, mod);
+done:
+    Py_XDECREF(name);
+    Py_XDECREF(mod);
+    return res;
+}
+
+/* Flat sizes and type indices of every node (a Python __sizeof__ may run:
+ * every node is held).  0 / -1. */
+static int
+sizes_and_types(PymState *st, PymHeapGraphObject *g)
+{
+    PymPtrMap tindex, mindex;
+    PyObject *modidx = NULL;
+    PyTypeObject *last = NULL;
+    uint32_t lastidx = 0;
+    Py_ssize_t k, n = g->g_n;
+    int res = -1;
+
+    pym_ptrmap_init(&tindex);
+    pym_ptrmap_init(&mindex);
+    g->g_size = (uint32_t *)PyMem_RawMalloc(((size_t)n + 1) * sizeof(uint32_t));
+    g->g_type = (uint32_t *)PyMem_RawMalloc(((size_t)n + 1) * sizeof(uint32_t));
+    g->g_typenames = PyList_New(0);
+    g->g_modnames = PyList_New(0);
+    modidx = PyDict_New();
+    if (g->g_size == NULL || g->g_type == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (g->g_typenames == NULL || g->g_modnames == NULL || modidx == NULL) {
+        goto done;
+    }
+    for (k = 0; k < n; k++) {
+        PyObject *o = g->g_obj[k];
+        PyTypeObject *tp = Py_TYPE(o);
+        Py_ssize_t sz;
+        if (tp != last) {
+            Py_ssize_t *slot = pym_ptrmap_get(&tindex, tp);
+            if (slot == NULL) {
+                PyObject *names = type_names(st, tp), *midx;
+                Py_ssize_t t = PyList_GET_SIZE(g->g_typenames), m;
+                if (names == NULL) {
+                    goto done;
+                }
+                if (PyList_Append(g->g_typenames, names) < 0) {
+                    Py_DECREF(names);
+                    goto done;
+                }
+                midx = PyDict_GetItemWithError(modidx, PyTuple_GET_ITEM(names, 1)); /* exact str */
+                if (midx == NULL) {
+                    if (PyErr_Occurred()) {
+                        Py_DECREF(names);
+                        goto done;
+                    }
+                    m = PyList_GET_SIZE(g->g_modnames);
+                    midx = PyLong_FromSsize_t(m);
+                    if (midx == NULL || PyDict_SetItem(modidx, PyTuple_GET_ITEM(names, 1), midx) < 0
+                        || PyList_Append(g->g_modnames, PyTuple_GET_ITEM(names, 1)) < 0) {
+                        Py_XDECREF(midx);
+                        Py_DECREF(names);
+                        goto done;
+                    }
+                    Py_DECREF(midx);
+                }
+                else {
+                    m = PyLong_AsSsize_t(midx);
+                }
+                Py_DECREF(names);
+                if (pym_ptrmap_setdefault(&tindex, tp, t) < 0
+                    || pym_ptrmap_setdefault(&mindex, (void *)(uintptr_t)(t + 1), m) < 0) {
+                    goto done;
+                }
+                slot = pym_ptrmap_get(&tindex, tp);
+            }
+            last = tp;
+            lastidx = (uint32_t)*slot;
+        }
+        g->g_type[k] = lastidx;
+        sz = pym_heap_getsizeof(st, o);
+        if (PyErr_Occurred()) {
+            if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+                goto done;
+            }
+            PyErr_Clear();
+        }
+        if ((uint64_t)sz >= BIG_SIZE) {
+            g->g_size[k] = BIG_SIZE;
+            if (pym_ptrmap_setdefault(&g->g_bigsize, o, sz) < 0) {
+                goto done;
+            }
+        }
+        else {
+            g->g_size[k] = (uint32_t)sz;
+        }
+        last = Py_TYPE(o) == tp ? tp : NULL; /* a __sizeof__ may change __class__ */
+    }
+    g->g_ntypes = PyList_GET_SIZE(g->g_typenames);
+    g->g_nmods = PyList_GET_SIZE(g->g_modnames);
+    g->g_typemod = (uint32_t *)PyMem_RawMalloc(((size_t)g->g_ntypes + 1) * sizeof(uint32_t));
+    if (g->g_typemod == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (k = 0; k < g->g_ntypes; k++) {
+        g->g_typemod[k] = (uint32_t)*pym_ptrmap_get(&mindex, (void *)(uintptr_t)(k + 1));
+    }
+    res = 0;
+done:
+    pym_ptrmap_clear(&tindex);
+    pym_ptrmap_clear(&mindex);
+    Py_XDECREF(modidx);
+    return res;
+}
+
+static inline uint64_t
+flat_size(const PymHeapGraphObject *g, Py_ssize_t k)
+{
+    uint32_t s = g->g_size[k];
+    if (s == BIG_SIZE) {
+        Py_ssize_t *v = pym_ptrmap_get(&g->g_bigsize, g->g_obj[k]);
+        return v != NULL ? (uint64_t)*v : s;
+    }
+    return s;
+}
+
+/* ---- dominators ------------------------------------------------------ */
+
+#define UNSEEN UINT32_MAX
+
+/* Depth-first postorder from the roots in g_root[from..]; post[v] and
+ * order[] numbered from *count on.  Explicit stack.  0 / -1. */
+static int
+dfs_from(PymHeapGraphObject *g, uint32_t root, uint32_t *post, uint32_t *order, uint32_t *count,
+         U32Vec *stack)
+{
+    const uint32_t *off = g->g_off, *edge = g->g_edge;
+    if (post[root] != UNSEEN) {
+        return 0;
+    }
+    stack->a_len = 0;
+    post[root] = UNSEEN - 1; /* on the stack */
+    if (u32_push(stack, root) < 0 || u32_push(stack, off[root]) < 0) {
+        return -1;
+    }
+    while (stack->a_len > 0) {
+        uint32_t v = stack->a_v[stack->a_len - 2];
+        uint32_t pos = stack->a_v[stack->a_len - 1];
+        uint32_t end = off[v + 1];
+        while (pos < end && post[edge[pos]] != UNSEEN) {
+            pos++;
+        }
+        if (pos < end) {
+            uint32_t w = edge[pos];
+            stack->a_v[stack->a_len - 1] = pos + 1;
+            post[w] = UNSEEN - 1;
+            if (u32_push(stack, w) < 0 || u32_push(stack, off[w]) < 0) {
+                return -1;
+            }
+        }
+        else {
+            post[v] = *count;
+            order[*count] = v;
+            (*count)++;
+            stack->a_len -= 2;
+        }
+    }
+    return 0;
+}
+
+static inline uint32_t
+intersect(const uint32_t *idom, const uint32_t *post, uint32_t a, uint32_t b)
+{
+    while (a != b) {
+        while (post[a] < post[b]) {
+            a = idom[a];
+        }
+        while (post[b] < post[a]) {
+            b = idom[b];
+        }
+    }
+    return a;
+}
+
+static int
+root_push(U32Vec *roots, uint8_t *isroot, uint32_t v)
+{
+    if (isroot[v]) {
+        return 0;
+    }
+    isroot[v] = 1;
+    return u32_push(roots, v);
+}
+
+/* Roots, dominators, retained sizes.  Needs g_off/g_edge and sizes;
+ * explicit roots given as node indices.  0 / -1. */
+static int
+dominators(PymHeapGraphObject *g, const uint32_t *explicit, Py_ssize_t nexplicit)
+{
+    Py_ssize_t n = g->g_n, k;
+    uint32_t V = (uint32_t)n, count = 0;
+    uint32_t *post = NULL, *order = NULL, *poff = NULL, *pred = NULL, *idom = NULL;
+    uint8_t *isroot = NULL;
+    U32Vec roots = {NULL, 0, 0}, stack = {NULL, 0, 0};
+    size_t ne = g->g_off[n];
+    int res = -1, changed;
+
+    post = (uint32_t *)PyMem_RawMalloc(((size_t)n + 1) * sizeof(uint32_t));
+    order = (uint32_t *)PyMem_RawMalloc(((size_t)n + 1) * sizeof(uint32_t));
+    poff = (uint32_t *)PyMem_RawCalloc((size_t)n + 2, sizeof(uint32_t));
+    pred = (uint32_t *)PyMem_RawMalloc((ne + 1) * sizeof(uint32_t));
+    isroot = (uint8_t *)PyMem_RawCalloc((size_t)n + 1, 1);
+    if (post == NULL || order == NULL || poff == NULL || pred == NULL || isroot == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* predecessors: counts, prefix sums, fill (poff[v] ends at v's end) */
+    for (k = 0; k < (Py_ssize_t)ne; k++) {
+        poff[g->g_edge[k] + 1]++;
+    }
+    for (k = 0; k < n; k++) {
+        poff[k + 1] += poff[k];
+    }
+    for (k = 0; k < n; k++) {
+        uint32_t e;
+        for (e = g->g_off[k]; e < g->g_off[k + 1]; e++) {
+            pred[poff[g->g_edge[e]]++] = (uint32_t)k;
+        }
+    }
+    for (k = n; k > 0; k--) {
+        poff[k] = poff[k - 1];
+    }
+    poff[0] = 0;
+    /* roots */
+    for (k = 0; k < nexplicit; k++) {
+        if (root_push(&roots, isroot, explicit[k]) < 0) {
+            goto done;
+        }
+    }
+    g->g_nexplicit = (Py_ssize_t)roots.a_len;
+    for (k = 0; k < n; k++) {
+        if (poff[k] == poff[k + 1] && root_push(&roots, isroot, (uint32_t)k) < 0) {
+            goto done;
+        }
+    }
+    g->g_nunref = (Py_ssize_t)roots.a_len - g->g_nexplicit;
+    for (k = 0; k <= n; k++) {
+        post[k] = UNSEEN;
+    }
+    for (k = 0; k < (Py_ssize_t)roots.a_len; k++) {
+        if (dfs_from(g, roots.a_v[k], post, order, &count, &stack) < 0) {
+            goto done;
+        }
+    }
+    for (k = 0; k < n; k++) { /* unreached parts: garbage cycles */
+        if (post[k] == UNSEEN) {
+            if (root_push(&roots, isroot, (uint32_t)k) < 0
+                || dfs_from(g, (uint32_t)k, post, order, &count, &stack) < 0) {
+                goto done;
+            }
+        }
+    }
+    post[V] = count;
+    order[count] = V;
+    /* Cooper-Harvey-Kennedy, in reverse postorder */
+    idom = (uint32_t *)PyMem_RawMalloc(((size_t)n + 1) * sizeof(uint32_t));
+    if (idom == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (k = 0; k < n; k++) {
+        idom[k] = UNSEEN;
+    }
+    idom[V] = V;
+    do {
+        changed = 0;
+        for (k = (Py_ssize_t)count - 1; k >= 0; k--) {
+            uint32_t b = order[k], nd = isroot[b] ? V : UNSEEN, e;
+            for (e = poff[b]; e < poff[b + 1]; e++) {
+                uint32_t p = pred[e];
+                if (idom[p] == UNSEEN) {
+                    continue;
+                }
+                nd = nd == UNSEEN ? p : intersect(idom, post, p, nd);
+            }
+            if (idom[b] != nd) {
+                idom[b] = nd;
+                changed = 1;
+            }
+        }
+    } while (changed);
+    PyMem_RawFree(pred);
+    pred = NULL;
+    PyMem_RawFree(poff);
+    poff = NULL;
+    /* retained sizes, children before their dominator */
+    g->g_ret = (uint64_t *)PyMem_RawMalloc(((size_t)n + 1) * sizeof(uint64_t));
+    if (g->g_ret == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (k = 0; k < n; k++) {
+        g->g_ret[k] = flat_size(g, k);
+    }
+    g->g_ret[V] = 0;
+    for (k = 0; k < (Py_ssize_t)count; k++) {
+        uint32_t v = order[k];
+        g->g_ret[idom[v]] += g->g_ret[v];
+    }
+    g->g_idom = idom;
+    idom = NULL;
+    g->g_root = roots.a_v;
+    g->g_nroot = (Py_ssize_t)roots.a_len;
+    roots.a_v = NULL;
+    res = 0;
+done:
+    PyMem_RawFree(post);
+    PyMem_RawFree(order);
+    PyMem_RawFree(poff);
+    PyMem_RawFree(pred);
+    PyMem_RawFree(isroot);
+    PyMem_RawFree(idom);
+    PyMem_RawFree(roots.a_v);
+    PyMem_RawFree(stack.a_v);
+    return res;
+}
+
+/* Dominator tree children (CSR) and the per-type / per-module tables.
+ * 0 / -1. */
+static int
+dom_tree(PymHeapGraphObject *g)
+{
+    Py_ssize_t n = g->g_n, k;
+    uint32_t V = (uint32_t)n;
+    uint32_t *tact = NULL, *mact = NULL;
+    U32Vec stack = {NULL, 0, 0};
+    int res = -1;
+
+    g->g_koff = (uint32_t *)PyMem_RawCalloc((size_t)n + 2, sizeof(uint32_t));
+    g->g_kid = (uint32_t *)PyMem_RawMalloc(((size_t)n + 1) * sizeof(uint32_t));
+    g->g_typeagg = (int64_t *)PyMem_RawCalloc(3 * ((size_t)g->g_ntypes + 1), sizeof(int64_t));
+    g->g_modagg = (int64_t *)PyMem_RawCalloc(3 * ((size_t)g->g_nmods + 1), sizeof(int64_t));
+    tact = (uint32_t *)PyMem_RawCalloc((size_t)g->g_ntypes + 1, sizeof(uint32_t));
+    mact = (uint32_t *)PyMem_RawCalloc((size_t)g->g_nmods + 1, sizeof(uint32_t));
+    if (g->g_koff == NULL || g->g_kid == NULL || g->g_typeagg == NULL || g->g_modagg == NULL
+        || tact == NULL || mact == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (k = 0; k < n; k++) {
+        g->g_koff[g->g_idom[k] + 1]++;
+    }
+    for (k = 0; k <= n; k++) {
+        g->g_koff[k + 1] += g->g_koff[k];
+    }
+    for (k = 0; k < n; k++) {
+        g->g_kid[g->g_koff[g->g_idom[k]]++] = (uint32_t)k;
+    }
+    for (k = n + 1; k > 0; k--) {
+        g->g_koff[k] = g->g_koff[k - 1];
+    }
+    g->g_koff[0] = 0;
+    for (k = 0; k < n; k++) {
+        uint32_t t = g->g_type[k];
+        g->g_typeagg[3 * t] += 1;
+        g->g_typeagg[3 * t + 1] += (int64_t)flat_size(g, k);
+        g->g_modagg[3 * g->g_typemod[t]] += 1;
+        g->g_modagg[3 * g->g_typemod[t] + 1] += (int64_t)flat_size(g, k);
+    }
+    /* depth-first over the dominator tree: a node counts for its type
+     * (module) when no dominator of it has the same type (module) */
+    if (u32_push(&stack, V) < 0 || u32_push(&stack, g->g_koff[V]) < 0) {
+        goto done;
+    }
+    while (stack.a_len > 0) {
+        uint32_t v = stack.a_v[stack.a_len - 2];
+        uint32_t pos = stack.a_v[stack.a_len - 1];
+        if (pos < g->g_koff[v + 1]) {
+            uint32_t w = g->g_kid[pos], t = g->g_type[w], m = g->g_typemod[t];
+            stack.a_v[stack.a_len - 1] = pos + 1;
+            if (tact[t]++ == 0) {
+                g->g_typeagg[3 * t + 2] += (int64_t)g->g_ret[w];
+            }
+            if (mact[m]++ == 0) {
+                g->g_modagg[3 * m + 2] += (int64_t)g->g_ret[w];
+            }
+            if (u32_push(&stack, w) < 0 || u32_push(&stack, g->g_koff[w]) < 0) {
+                goto done;
+            }
+        }
+        else {
+            stack.a_len -= 2;
+            if (v != V) {
+                uint32_t t = g->g_type[v];
+                tact[t]--;
+                mact[g->g_typemod[t]]--;
+            }
+        }
+    }
+    res = 0;
+done:
+    PyMem_RawFree(tact);
+    PyMem_RawFree(mact);
+    PyMem_RawFree(stack.a_v);
+    return res;
+}
+
+/* ---- the HeapGraph type ---------------------------------------------- */
+
+static void
+graph_release(PymHeapGraphObject *g)
+{
+    Py_ssize_t k, n = g->g_n;
+    if (!g->g_held) {
+        return;
+    }
+    g->g_held = 0; /* first: a finaliser may look at the graph */
+    for (k = 0; k < n; k++) {
+        Py_DECREF(g->g_obj[k]); /* the address stays */
+    }
+}
+
+/* The collector sees the held objects, so that a cycle through them (a
+ * held frame whose local variable is the snapshot) is collected. */
+static int
+graph_traverse(PymHeapGraphObject *g, visitproc visit, void *arg)
+{
+    Py_ssize_t k;
+    Py_VISIT(Py_TYPE(g));
+    Py_VISIT(g->g_rootlabels);
+    for (k = 0; g->g_held && k < g->g_n; k++) {
+        Py_VISIT(g->g_obj[k]);
+    }
+    return 0;
+}
+
+static int
+graph_clear(PymHeapGraphObject *g)
+{
+    graph_release(g);
+    Py_CLEAR(g->g_rootlabels);
+    return 0;
+}
+
+static void
+graph_dealloc(PymHeapGraphObject *g)
+{
+    PyTypeObject *tp = Py_TYPE(g);
+    PyObject_GC_UnTrack(g);
+    graph_release(g);
+    PyMem_RawFree(g->g_obj);
+    PyMem_RawFree(g->g_size);
+    pym_ptrmap_clear(&g->g_bigsize);
+    PyMem_RawFree(g->g_type);
+    PyMem_RawFree(g->g_off);
+    PyMem_RawFree(g->g_edge);
+    PyMem_RawFree(g->g_root);
+    PyMem_RawFree(g->g_idom);
+    PyMem_RawFree(g->g_ret);
+    PyMem_RawFree(g->g_koff);
+    PyMem_RawFree(g->g_kid);
+    PyMem_RawFree(g->g_typemod);
+    PyMem_RawFree(g->g_typeagg);
+    PyMem_RawFree(g->g_modagg);
+    Py_XDECREF(g->g_rootlabels);
+    Py_XDECREF(g->g_typenames);
+    Py_XDECREF(g->g_modnames);
+    tp->tp_free((PyObject *)g);
+    Py_DECREF(tp);
+}
+
+/* Node index argument: 0 <= i < n.  0 / -1. */
+static int
+node_arg(PymHeapGraphObject *g, PyObject *arg, Py_ssize_t *out)
+{
+    Py_ssize_t i = PyLong_AsSsize_t(arg);
+    if (i == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (i < 0 || i >= g->g_n) {
+        PyErr_Format(PyExc_IndexError, "node index %zd out of range (%zd nodes)", i, g->g_n);
+        return -1;
+    }
+    *out = i;
+    return 0;
+}
+
+static PyObject *
+u32_bytes(const uint32_t *v, Py_ssize_t n)
+{
+    return PyBytes_FromStringAndSize((const char *)v, n * (Py_ssize_t)sizeof(uint32_t));
+}
+
+static PyObject *
+graph_addresses(PymHeapGraphObject *g, PyObject *unused)
+{
+    Py_ssize_t k;
+    PyObject *res = PyBytes_FromStringAndSize(NULL, g->g_n * 8);
+    if (res == NULL) {
+        return NULL;
+    }
+    for (k = 0; k < g->g_n; k++) {
+        uint64_t a = (uint64_t)(uintptr_t)g->g_obj[k];
+        memcpy(PyBytes_AS_STRING(res) + 8 * k, &a, 8);
+    }
+    return res;
+}
+
+static PyObject *
+graph_flat_sizes(PymHeapGraphObject *g, PyObject *unused)
+{
+    Py_ssize_t k;
+    PyObject *res = PyBytes_FromStringAndSize(NULL, g->g_n * 8);
+    if (res == NULL) {
+        return NULL;
+    }
+    for (k = 0; k < g->g_n; k++) {
+        uint64_t s = flat_size(g, k);
+        memcpy(PyBytes_AS_STRING(res) + 8 * k, &s, 8);
+    }
+    return res;
+}
+
+static PyObject *
+graph_retained_sizes(PymHeapGraphObject *g, PyObject *unused)
+{
+    return PyBytes_FromStringAndSize((const char *)g->g_ret, g->g_n * 8);
+}
+
+static PyObject *
+graph_type_indices(PymHeapGraphObject *g, PyObject *unused)
+{
+    return u32_bytes(g->g_type, g->g_n);
+}
+
+static PyObject *
+graph_idoms(PymHeapGraphObject *g, PyObject *unused)
+{
+    return u32_bytes(g->g_idom, g->g_n);
+}
+
+static PyObject *
+graph_edge_offsets(PymHeapGraphObject *g, PyObject *unused)
+{
+    return u32_bytes(g->g_off, g->g_n + 1);
+}
+
+static PyObject *
+graph_edge_targets(PymHeapGraphObject *g, PyObject *unused)
+{
+    return u32_bytes(g->g_edge, (Py_ssize_t)g->g_off[g->g_n]);
+}
+
+static PyObject *
+graph_roots(PymHeapGraphObject *g, PyObject *unused)
+{
+    return u32_bytes(g->g_root, g->g_nroot);
+}
+
+static PyObject *
+graph_info(PymHeapGraphObject *g, PyObject *unused)
+{
+    return Py_BuildValue(
+        "{sn,sn,sn,sn,sn,sK,si,sn,sn}", "nodes", g->g_n, "edges", (Py_ssize_t)g->g_off[g->g_n],
+        "explicit_roots", g->g_nexplicit, "unreferenced_roots", g->g_nunref, "unreached_roots",
+        g->g_nroot - g->g_nexplicit - g->g_nunref, "total", (unsigned long long)g->g_ret[g->g_n],
+        "held", g->g_held, "types", g->g_ntypes, "modules", g->g_nmods);
+}
+
+static PyObject *
+graph_types(PymHeapGraphObject *g, PyObject *unused)
+{
+    return PyList_GetSlice(g->g_typenames, 0, PY_SSIZE_T_MAX);
+}
+
+static PyObject *
+graph_root_labels(PymHeapGraphObject *g, PyObject *unused)
+{
+    return g->g_rootlabels != NULL ? Py_NewRef(g->g_rootlabels) : PyTuple_New(0);
+}
+
+/* rows [name, count, flat, retained] of an aggregate. */
+static PyObject *
+agg_rows(PyObject *names, const int64_t *agg, Py_ssize_t n, const uint32_t *mod)
+{
+    Py_ssize_t i;
+    PyObject *res = PyList_New(n);
+    if (res == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        PyObject *row;
+        if (mod != NULL) {
+            row = Py_BuildValue("(nLLLI)", i, (long long)agg[3 * i], (long long)agg[3 * i + 1],
+                                (long long)agg[3 * i + 2], (unsigned int)mod[i]);
+        }
+        else {
+            row = Py_BuildValue("(OLLL)", PyList_GET_ITEM(names, i), (long long)agg[3 * i],
+                                (long long)agg[3 * i + 1], (long long)agg[3 * i + 2]);
+        }
+        if (row == NULL) {
+            Py_DECREF(res);
+            return NULL;
+        }
+        PyList_SET_ITEM(res, i, row);
+    }
+    return res;
+}
+
+static PyObject *
+graph_type_table(PymHeapGraphObject *g, PyObject *unused)
+{
+    return agg_rows(g->g_typenames, g->g_typeagg, g->g_ntypes, g->g_typemod);
+}
+
+static PyObject *
+graph_module_table(PymHeapGraphObject *g, PyObject *unused)
+{
+    return agg_rows(g->g_modnames, g->g_modagg, g->g_nmods, NULL);
+}
+
+static PyObject *
+graph_node(PymHeapGraphObject *g, PyObject *arg)
+{
+    Py_ssize_t i;
+    if (node_arg(g, arg, &i) < 0) {
+        return NULL;
+    }
+    return Py_BuildValue(
+        "(KKKIn)", (unsigned long long)(uintptr_t)g->g_obj[i], (unsigned long long)flat_size(g, i),
+        (unsigned long long)g->g_ret[i], (unsigned int)g->g_type[i],
+        g->g_idom[i] == (uint32_t)g->g_n ? (Py_ssize_t)-1 : (Py_ssize_t)g->g_idom[i]);
+}
+
+static PyObject *
+graph_obj(PymHeapGraphObject *g, PyObject *arg)
+{
+    Py_ssize_t i;
+    if (node_arg(g, arg, &i) < 0) {
+        return NULL;
+    }
+    if (!g->g_held) {
+        PyErr_SetString(PyExc_ValueError,
+                        "the heap graph was released: it holds addresses, not objects");
+        return NULL;
+    }
+    return Py_NewRef(g->g_obj[i]);
+}
+
+static PyObject *
+graph_index(PymHeapGraphObject *g, PyObject *o)
+{
+    Py_ssize_t k;
+    for (k = 0; k < g->g_n; k++) {
+        if (g->g_obj[k] == o) {
+            return PyLong_FromSsize_t(k);
+        }
+    }
+    return PyLong_FromLong(-1);
+}
+
+static PyObject *
+graph_release_meth(PymHeapGraphObject *g, PyObject *unused)
+{
+    graph_release(g);
+    Py_RETURN_NONE;
+}
+
+/* The top count nodes by retained size among cand[0..ncand) (ties: lower
+ * index first), as a list of indices, largest first. */
+static PyObject *
+top_of(PymHeapGraphObject *g, const uint32_t *cand, Py_ssize_t ncand, Py_ssize_t count)
+{
+    uint32_t *heap = NULL; /* min-heap on (retained, -index) */
+    Py_ssize_t len = 0, i;
+    PyObject *res = NULL;
+    const uint64_t *r = g->g_ret;
+#define LESS(a, b) (r[a] < r[b] || (r[a] == r[b] && (a) > (b)))
+    if (count > ncand) {
+        count = ncand;
+    }
+    heap = (uint32_t *)PyMem_RawMalloc(((size_t)count + 1) * sizeof(uint32_t));
+    if (heap == NULL) {
+        return PyErr_NoMemory();
+    }
+    for (i = 0; i < ncand && count > 0; i++) {
+        uint32_t v = cand[i];
+        Py_ssize_t j;
+        if (len < count) {
+            j = len++;
+            while (j > 0 && LESS(v, heap[(j - 1) / 2])) {
+                heap[j] = heap[(j - 1) / 2];
+                j = (j - 1) / 2;
+            }
+            heap[j] = v;
+        }
+        else if (LESS(heap[0], v)) {
+            j = 0;
+            for (;;) {
+                Py_ssize_t c = 2 * j + 1;
+                if (c >= len) {
+                    break;
+                }
+                if (c + 1 < len && LESS(heap[c + 1], heap[c])) {
+                    c++;
+                }
+                if (!LESS(heap[c], v)) {
+                    break;
+                }
+                heap[j] = heap[c];
+                j = c;
+            }
+            heap[j] = v;
+        }
+    }
+    res = PyList_New(len);
+    if (res == NULL) {
+        goto done;
+    }
+    while (len > 0) { /* pop the smallest into the last free slot */
+        uint32_t v = heap[0], last = heap[--len];
+        Py_ssize_t j = 0;
+        PyObject *x;
+        for (;;) {
+            Py_ssize_t c = 2 * j + 1;
+            if (c >= len) {
+                break;
+            }
+            if (c + 1 < len && LESS(heap[c + 1], heap[c])) {
+                c++;
+            }
+            if (!LESS(heap[c], last)) {
+                break;
+            }
+            heap[j] = heap[c];
+            j = c;
+        }
+        heap[j] = last;
+        x = PyLong_FromUnsignedLong(v);
+        if (x == NULL) {
+            Py_CLEAR(res);
+            goto done;
+        }
+        PyList_SET_ITEM(res, len, x);
+    }
+#undef LESS
+done:
+    PyMem_RawFree(heap);
+    return res;
+}
+
+static PyObject *
+graph_top(PymHeapGraphObject *g, PyObject *arg)
+{
+    Py_ssize_t count = PyLong_AsSsize_t(arg), k;
+    uint32_t *all;
+    PyObject *res;
+    if (count == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (count < 0) {
+        PyErr_SetString(PyExc_ValueError, "top: count must be >= 0");
+        return NULL;
+    }
+    all = (uint32_t *)PyMem_RawMalloc(((size_t)g->g_n + 1) * sizeof(uint32_t));
+    if (all == NULL) {
+        return PyErr_NoMemory();
+    }
+    for (k = 0; k < g->g_n; k++) {
+        all[k] = (uint32_t)k;
+    }
+    res = top_of(g, all, g->g_n, count);
+    PyMem_RawFree(all);
+    return res;
+}
+
+PyDoc_STRVAR(graph_dominated_doc,
+"dominated(i, count) -> list\n\n"
+"The count nodes with the largest retained sizes among those node i\n"
+"dominates (its dominator subtree, i excluded), largest first.");
+
+static PyObject *
+graph_dominated(PymHeapGraphObject *g, PyObject *args)
+{
+    Py_ssize_t i, count;
+    PyObject *py_i;
+    U32Vec sub = {NULL, 0, 0};
+    size_t head;
+    PyObject *res = NULL;
+    if (!PyArg_ParseTuple(args, "On:dominated", &py_i, &count) || node_arg(g, py_i, &i) < 0) {
+        return NULL;
+    }
+    if (count < 0) {
+        PyErr_SetString(PyExc_ValueError, "dominated: count must be >= 0");
+        return NULL;
+    }
+    if (u32_push(&sub, (uint32_t)i) < 0) {
+        return NULL;
+    }
+    for (head = 0; head < sub.a_len; head++) { /* breadth-first over the subtree */
+        uint32_t v = sub.a_v[head], c;
+        for (c = g->g_koff[v]; c < g->g_koff[v + 1]; c++) {
+            if (u32_push(&sub, g->g_kid[c]) < 0) {
+                goto done;
+            }
+        }
+    }
+    res = top_of(g, sub.a_v + 1, (Py_ssize_t)sub.a_len - 1, count);
+done:
+    PyMem_RawFree(sub.a_v);
+    return res;
+}
+
+PyDoc_STRVAR(graph_path_doc,
+"path(i) -> list of (index, label)\n\n"
+"A shortest reference path from a root to node i, breadth-first from the\n"
+"roots in order.  The first label is the root's (the label given for an\n"
+"explicit root, None for others); the others name the edges, as\n"
+"heap_path does, while the graph holds its objects (else None).");
+
+static PyObject *
+graph_path(PymHeapGraphObject *g, PyObject *arg)
+{
+    Py_ssize_t i, k, len = 0;
+    uint32_t *parent = NULL, *queue = NULL, v, target, found = NONE32;
+    size_t head = 0, tail = 0;
+    PyObject *res = NULL;
+    if (node_arg(g, arg, &i) < 0) {
+        return NULL;
+    }
+    target = (uint32_t)i;
+    parent = (uint32_t *)PyMem_RawMalloc(((size_t)g->g_n + 1) * sizeof(uint32_t));
+    queue = (uint32_t *)PyMem_RawMalloc(((size_t)g->g_n + 1) * sizeof(uint32_t));
+    if (parent == NULL || queue == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (k = 0; k < g->g_n; k++) {
+        parent[k] = UNSEEN;
+    }
+    for (k = 0; k < g->g_nroot; k++) {
+        v = g->g_root[k];
+        if (parent[v] == UNSEEN) {
+            parent[v] = (uint32_t)g->g_n;
+            queue[tail++] = v;
+        }
+    }
+    while (head < tail && found == NONE32) {
+        uint32_t e;
+        v = queue[head++];
+        if (v == target) {
+            found = v;
+            break;
+        }
+        for (e = g->g_off[v]; e < g->g_off[v + 1]; e++) {
+            uint32_t w = g->g_edge[e];
+            if (parent[w] == UNSEEN) {
+                parent[w] = v;
+                queue[tail++] = w;
+            }
+        }
+    }
+    if (found == NONE32) { /* cannot happen: every node is reached */
+        PyErr_SetString(PyExc_SystemError, "heap graph: node not reached from the roots");
+        goto done;
+    }
+    for (v = target; v != (uint32_t)g->g_n; v = parent[v]) {
+        queue[len++] = v; /* reversed: target first */
+    }
+    res = PyList_New(len);
+    if (res == NULL) {
+        goto done;
+    }
+    for (k = 0; k < len; k++) {
+        uint32_t node = queue[len - 1 - k];
+        PyObject *label = NULL, *step;
+        if (k == 0) {
+            Py_ssize_t r;
+            for (r = 0; g->g_rootlabels != NULL && r < g->g_nexplicit; r++) {
+                if (g->g_root[r] == node) {
+                    label = Py_NewRef(PyTuple_GET_ITEM(g->g_rootlabels, r));
+                    break;
+                }
+            }
+        }
+        else if (g->g_held) {
+            PyObject *gp = k >= 2 ? g->g_obj[queue[len - k + 1]] : NULL;
+            label = pym_graph_edge_label(gp, g->g_obj[queue[len - k]], g->g_obj[node]);
+        }
+        step = Py_BuildValue("(IO)", (unsigned int)node, label != NULL ? label : Py_None);
+        Py_XDECREF(label);
+        if (step == NULL) {
+            Py_CLEAR(res);
+            goto done;
+        }
+        PyList_SET_ITEM(res, k, step);
+    }
+done:
+    PyMem_RawFree(parent);
+    PyMem_RawFree(queue);
+    return res;
+}
+
+static Py_ssize_t
+graph_len(PymHeapGraphObject *g)
+{
+    return g->g_n;
+}
+
+static PyMethodDef graph_methods[] = {
+    {"addresses", (PyCFunction)graph_addresses, METH_NOARGS, "bytes: uint64 address per node"},
+    {"flat_sizes", (PyCFunction)graph_flat_sizes, METH_NOARGS, "bytes: uint64 flat size per node"},
+    {"retained_sizes", (PyCFunction)graph_retained_sizes, METH_NOARGS,
+     "bytes: uint64 retained size per node"},
+    {"type_indices", (PyCFunction)graph_type_indices, METH_NOARGS,
+     "bytes: uint32 index into types() per node"},
+    {"idoms", (PyCFunction)graph_idoms, METH_NOARGS,
+     "bytes: uint32 immediate dominator per node (number of nodes: the virtual root)"},
+    {"edge_offsets", (PyCFunction)graph_edge_offsets, METH_NOARGS,
+     "bytes: uint32 * (nodes + 1), CSR offsets into edge_targets()"},
+    {"edge_targets", (PyCFunction)graph_edge_targets, METH_NOARGS,
+     "bytes: uint32 target node per edge"},
+    {"roots", (PyCFunction)graph_roots, METH_NOARGS,
+     "bytes: uint32 root nodes: explicit, unreferenced, then unreached"},
+    {"root_labels", (PyCFunction)graph_root_labels, METH_NOARGS,
+     "tuple: label of each explicit root (the first info()['explicit_roots'] roots)"},
+    {"info", (PyCFunction)graph_info, METH_NOARGS, "dict of counts and the heap total"},
+    {"types", (PyCFunction)graph_types, METH_NOARGS, "list of (qualname, module) per type index"},
+    {"type_table", (PyCFunction)graph_type_table, METH_NOARGS,
+     "rows (type index, count, flat, retained, module index)"},
+    {"module_table", (PyCFunction)graph_module_table, METH_NOARGS,
+     "rows (module, count, flat, retained)"},
+    {"node", (PyCFunction)graph_node, METH_O,
+     "node(i) -> (address, flat, retained, type index, idom or -1)"},
+    {"obj", (PyCFunction)graph_obj, METH_O, "obj(i) -> the object of node i (while held)"},
+    {"index", (PyCFunction)graph_index, METH_O, "index(obj) -> its node index, or -1"},
+    {"top", (PyCFunction)graph_top, METH_O,
+     "top(count) -> the count node indices with the largest retained sizes"},
+    {"dominated", (PyCFunction)graph_dominated, METH_VARARGS, graph_dominated_doc},
+    {"path", (PyCFunction)graph_path, METH_O, graph_path_doc},
+    {"release", (PyCFunction)graph_release_meth, METH_NOARGS,
+     "Release the objects: the graph keeps addresses only.  Idempotent."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyObject *
+graph_new(PyTypeObject *tp, PyObject *args, PyObject *kwds)
+{
+    PyErr_SetString(PyExc_TypeError, "HeapGraph objects are made by heap_graph()");
+    return NULL;
+}
+
+static PyType_Slot graph_slots[] = {
+    {Py_tp_new, graph_new},
+    {Py_tp_dealloc, graph_dealloc},
+    {Py_tp_traverse, graph_traverse},
+    {Py_tp_clear, graph_clear},
+    {Py_tp_methods, graph_methods},
+    {Py_sq_length, graph_len},
+    {Py_tp_doc, (void *)"The heap as a compact graph with its dominator tree (heap_graph())."},
+    {0, NULL},
+};
+
+static PyType_Spec graph_spec = {
+    .name = "pympler._core.HeapGraph",
+    .basicsize = sizeof(PymHeapGraphObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .slots = graph_slots,
+};
+
+/* ---- heap_graph() ---------------------------------------------------- */
+
+PyDoc_STRVAR(heap_graph_doc,
+"heap_graph(roots, ignore=None, keep=False) -> HeapGraph\n\n"
+"The whole heap as a graph (the heap walk's objects, frames included, and\n"
+"every object they refer to), its dominator tree from a virtual root and\n"
+"the retained size of every object.  roots: a tuple of (object, label)\n"
+"pairs, the first roots, in order (modules, frames); every object nothing\n"
+"refers to is a root too, then one object of each part still unreached.\n"
+"The tuples roots and ignore, their pairs and ignore's objects are not\n"
+"part of the heap.  keep: the graph holds every object until release().");
+
+static PyObject *
+heap_graph_impl(PymState *st, PyObject *roots, PyObject *ignore, int keep)
+{
+    PymWalk w;
+    Build b;
+    U32Vec off = {NULL, 0, 0};
+    PymHeapGraphObject *g = NULL;
+    PyObject *labels = NULL, *ret = NULL;
+    uint32_t *explicit = NULL;
+    Py_ssize_t nroots = 0, i, nu, nt;
+
+    memset(&b, 0, sizeof(b));
+    pym_walk_init(&w, 1);
+    b.b_walk = &w;
+    b.b_graphtype = st->ms_heapgraph_type;
+    if (!PyTuple_Check(roots) || (ignore != Py_None && !PyTuple_Check(ignore))) {
+        PyErr_SetString(PyExc_TypeError,
+                        "heap_graph: roots must be a tuple, ignore a tuple or None");
+        goto done;
+    }
+    nroots = PyTuple_GET_SIZE(roots);
+    labels = PyTuple_New(nroots);
+    if (labels == NULL) {
+        goto done;
+    }
+    for (i = 0; i < nroots; i++) {
+        PyObject *pair = PyTuple_GET_ITEM(roots, i);
+        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            PyErr_SetString(PyExc_TypeError, "heap_graph: roots must hold (object, label) pairs");
+            goto done;
+        }
+        PyTuple_SET_ITEM(labels, i, Py_NewRef(PyTuple_GET_ITEM(pair, 1)));
+        if (pym_walk_ignore(&w, pair) < 0) {
+            goto done;
+        }
+    }
+    g = PyObject_GC_New(PymHeapGraphObject, st->ms_heapgraph_type); /* untracked until built */
+    if (g == NULL) {
+        goto done;
+    }
+    memset((char *)g + sizeof(PyObject), 0, sizeof(*g) - sizeof(PyObject));
+    pym_ptrmap_init(&g->g_bigsize);
+    if (pym_walk_ignore(&w, roots) < 0 || pym_walk_ignore(&w, labels) < 0
+        || pym_walk_add_ignore(&w, ignore) < 0) {
+        goto done;
+    }
+    /* From here to the end of build_edges no Python code runs. */
+    w.w_frames = 1;
+    if (pym_walk_run(&w) < 0) {
+        goto done;
+    }
+    Py_CLEAR(w.w_objs); /* before 3.12: gc.get_objects()'s list, emptied */
+    pym_objvec_clear(&w.w_framevec);
+    /* one vector: untracked referents, then tracked objects */
+    nu = w.w_untracked.v_len;
+    nt = w.w_tracked.v_len;
+    if (nu + nt >= MAX_NODES) {
+        PyErr_SetString(PyExc_MemoryError, "heap_graph: too many objects");
+        goto done;
+    }
+    if (pym_objvec_reserve(&w.w_untracked, nu + nt + 1) < 0) {
+        goto done;
+    }
+    memcpy(w.w_untracked.v_items + nu, w.w_tracked.v_items, (size_t)nt * sizeof(PyObject *));
+    w.w_tracked.v_len = 0;
+    pym_objvec_clear(&w.w_tracked);
+    b.b_obj = w.w_untracked.v_items;
+    b.b_n = nu + nt;
+    b.b_cap = w.w_untracked.v_cap;
+    w.w_untracked.v_items = NULL;
+    w.w_untracked.v_len = w.w_untracked.v_cap = 0;
+    if (hash_build(&b, b.b_n + 1024) < 0) {
+        goto done;
+    }
+    explicit = (uint32_t *)PyMem_RawMalloc(((size_t)nroots + 1) * sizeof(uint32_t));
+    if (explicit == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (i = 0; i < nroots; i++) {
+        PyObject *o = PyTuple_GET_ITEM(PyTuple_GET_ITEM(roots, i), 0);
+        Py_ssize_t k = hash_find(&b, o);
+        if (k < 0 && (k = node_add(&b, o)) < 0) {
+            goto done;
+        }
+        explicit[i] = (uint32_t)k;
+    }
+    if (build_edges(&b, &off) < 0) {
+        goto done;
+    }
+    PyMem_RawFree(b.b_hash);
+    b.b_hash = NULL;
+    pym_walk_clear(&w); /* its sets; the walk holds no object now */
+    g->g_n = b.b_n;
+    g->g_obj = b.b_obj;
+    g->g_held = 1;
+    b.b_obj = NULL;
+    b.b_n = 0;
+    g->g_off = off.a_v;
+    off.a_v = NULL;
+    g->g_edge = (uint32_t *)PyMem_RawRealloc(b.b_edges.a_v,
+                                             (b.b_edges.a_len + 1) * sizeof(uint32_t));
+    if (g->g_edge == NULL) {
+        g->g_edge = b.b_edges.a_v;
+    }
+    b.b_edges.a_v = NULL;
+    g->g_rootlabels = Py_NewRef(labels);
+    if (sizes_and_types(st, g) < 0) {
+        goto done;
+    }
+    if (!keep) {
+        graph_release(g);
+    }
+    if (dominators(g, explicit, nroots) < 0 || dom_tree(g) < 0) {
+        goto done;
+    }
+    PyObject_GC_Track(g);
+    ret = (PyObject *)g;
+    g = NULL;
+done:
+    for (i = 0; i < b.b_n; i++) {
+        Py_DECREF(b.b_obj[i]);
+    }
+    PyMem_RawFree(b.b_obj);
+    PyMem_RawFree(b.b_hash);
+    PyMem_RawFree(b.b_edges.a_v);
+    PyMem_RawFree(off.a_v);
+    PyMem_RawFree(explicit);
+    pym_walk_clear(&w);
+    Py_XDECREF(labels);
+    Py_XDECREF(g);
+    return ret;
+}
+
+static PyObject *
+heap_graph(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int keep = 0;
+    if (pym_heap_check_nargs("heap_graph", nargs, 1, 3) < 0) {
+        return NULL;
+    }
+    if (nargs > 2 && (keep = PyObject_IsTrue(args[2])) < 0) {
+        return NULL;
+    }
+    return heap_graph_impl(pym_state_from_module(module), args[0], pym_heap_arg(args, nargs, 1),
+                           keep);
+}
+
+static PyMethodDef domtree_functions[] = {
+    {"heap_graph", (PyCFunction)(void (*)(void))heap_graph, METH_FASTCALL, heap_graph_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+/* Register HeapGraph and heap_graph on the module.  0 / -1. */
+int
+pym_domtree_init(PyObject *module, PymState *st)
+{
+    st->ms_heapgraph_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &graph_spec, NULL);
+    if (st->ms_heapgraph_type == NULL) {
+        return -1;
+    }
+    if (PyModule_AddObjectRef(module, "HeapGraph", (PyObject *)st->ms_heapgraph_type) < 0) {
+        return -1;
+    }
+    return PyModule_AddFunctions(module, domtree_functions);
+}
