@@ -64,6 +64,7 @@ typedef struct {
     Py_ssize_t g_n;          /* nodes; the virtual root is node g_n */
     PyObject **g_obj;        /* n: strong while g_held, then addresses only */
     int g_held;
+    PymState *g_st;          /* the module's state, for the edge labeller */
     uint32_t *g_size;        /* n: flat size, BIG_SIZE: in g_bigsize */
     PymPtrMap g_bigsize;     /* address -> flat size, for sizes >= BIG_SIZE */
     uint32_t *g_type;        /* n: index into g_typenames */
@@ -1210,7 +1211,7 @@ graph_path(PymHeapGraphObject *g, PyObject *arg)
         }
         else if (g->g_held) {
             PyObject *gp = k >= 2 ? g->g_obj[queue[len - k + 1]] : NULL;
-            label = pym_graph_edge_label(gp, g->g_obj[queue[len - k]], g->g_obj[node]);
+            label = pym_graph_edge_label(g->g_st, gp, g->g_obj[queue[len - k]], g->g_obj[node]);
         }
         step = Py_BuildValue("(IO)", (unsigned int)node, label != NULL ? label : Py_None);
         Py_XDECREF(label);
@@ -1401,6 +1402,7 @@ heap_graph_impl(PymState *st, PyObject *roots, PyObject *ignore, int keep)
     g->g_n = b.b_n;
     g->g_obj = b.b_obj;
     g->g_held = 1;
+    g->g_st = st;
     b.b_obj = NULL;
     b.b_n = 0;
     g->g_off = off.a_v;

@@ -553,9 +553,9 @@ edge_label(PymState *st, PyObject *gp, PyObject *o, PyObject *c)
 /* The label of the edge o -> c for other files (domtree.c): see
  * edge_label. */
 PyObject *
-pym_graph_edge_label(PyObject *gp, PyObject *o, PyObject *c)
+pym_graph_edge_label(PymState *st, PyObject *gp, PyObject *o, PyObject *c)
 {
-    return edge_label(gp, o, c);
+    return edge_label(st, gp, o, c);
 }
 
 /* ---- shortest path from the roots -------------------------------------- */

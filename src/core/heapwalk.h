@@ -137,6 +137,6 @@ int pym_walk_ignore_labeler(PymWalk *w, PymHeapLabeler *L);
 /* graph.c: a label for the edge o -> c (gp: the object before o on a
  * path, or NULL): new str, or NULL with no exception when the engine has
  * no name for it.  Reads structures only: no user code runs. */
-PyObject *pym_graph_edge_label(PyObject *gp, PyObject *o, PyObject *c);
+PyObject *pym_graph_edge_label(PymState *st, PyObject *gp, PyObject *o, PyObject *c);
 
 #endif /* PYM_HEAPWALK_H */
