@@ -5,6 +5,7 @@ import json
 import os
 import random
 import struct
+import sys
 import time
 
 import pytest
@@ -200,3 +201,32 @@ def test_files_closed_and_nothing_else_written(tmp_path):
     heapfile.save(g, str(tmp_path / "a.pymheap"))
     heapfile.write_heapsnapshot(g, str(tmp_path / "a.heapsnapshot"))
     assert sorted(os.listdir(str(tmp_path))) == ["a.heapsnapshot", "a.pymheap"]
+
+
+def test_from_a_live_snapshot(tmp_path):
+    retained = pytest.importorskip("pympler.retained")
+
+    class Holder(object):
+        pass
+
+    keep = Holder()
+    keep.payload = [bytes(100) for _ in range(50)]
+    snap = retained.snapshot(keep_objects=False)
+    g = heapfile.from_snapshot(snap, meta={"label": "test"})
+    assert g.node_count == snap.node_count() and g.edge_count == len(snap.edges()[1])
+    assert g.meta["label"] == "test" and g.meta["python"]
+    # the nodes the virtual root dominates retain the whole heap between them
+    top = [i for i in range(g.node_count) if g.node_dom[i] == NO_INDEX]
+    assert sum(g.node_retained[i] for i in top) == sum(g.node_size)
+    # the named roots keep their labels; modules among them
+    labels = [g.strings[x] for x in g.root_label if x != NO_INDEX]
+    assert any(lab.startswith("module ") for lab in labels)
+    # the holder's payload: retained >= the 50 bytes objects it alone holds
+    i = snap.index(keep.payload)
+    assert i >= 0 and g.node_addr[i] == id(keep.payload)
+    assert g.node_retained[i] >= 50 * sys.getsizeof(bytes(100)) + sys.getsizeof(keep.payload)
+    assert g.strings[g.node_type[i]] == "list"
+    path = str(tmp_path / "live.pymheap.gz")
+    heapfile.save(g, path)
+    same(g, heapfile.load(path))
+    heapfile.validate_heapsnapshot(heapfile.to_heapsnapshot(g))

@@ -24,8 +24,8 @@ import struct
 import sys
 from array import array
 
-__all__ = ["GraphData", "save", "load", "to_heapsnapshot", "write_heapsnapshot",
-           "validate_heapsnapshot", "FORMAT_VERSION", "NO_INDEX"]
+__all__ = ["GraphData", "from_snapshot", "save", "load", "to_heapsnapshot",
+           "write_heapsnapshot", "validate_heapsnapshot", "FORMAT_VERSION", "NO_INDEX"]
 
 MAGIC = b"PYMHEAP\x00"
 FORMAT_VERSION = 1
@@ -114,6 +114,47 @@ class GraphData(object):
         if r and max(self.roots) >= n:
             _fail("roots refer to a node beyond %d" % n)
         return self
+
+
+def from_snapshot(snap, meta=None):
+    """A :class:`GraphData` of a ``pympler.retained`` snapshot (taken with or
+    without ``keep_objects``).  Edge labels are not stored (the engine names
+    edges only when a path is asked for): ``edge_label`` is all NO_INDEX; the
+    named roots keep their labels.  *meta* is added to the Python version,
+    platform, time, process id and command line."""
+    import os
+    import platform
+    import time
+
+    n = snap.node_count()
+    offsets, targets = snap.edges()
+    roots, root_labels = snap.roots()
+    strings, index = [], {}
+
+    def sid(text):
+        k = index.get(text)
+        if k is None:
+            k = index[text] = len(strings)
+            strings.append(text)
+        return k
+
+    type_ids = array(_U32, (sid(qual if mod in ("builtins", "", None) else "%s.%s" % (mod, qual))
+                            for qual, mod in snap.types()))
+    node_type = array(_U32, (type_ids[t] for t in snap.type_indices()))
+    dom = snap.dominators()
+    node_dom = array(_U32, (NO_INDEX if d >= n else d for d in dom))
+    root_label = array(_U32, (sid(str(lab)) for lab in root_labels))
+    root_label.extend([NO_INDEX] * (len(roots) - len(root_label)))
+    info = {"python": platform.python_version(), "implementation": platform.python_implementation(),
+            "platform": platform.platform(), "time": time.time(), "pid": os.getpid(),
+            "argv": [str(a) for a in sys.argv]}
+    info.update(meta or {})
+    return GraphData(strings, info, node_addr=snap.addresses(), node_type=node_type,
+                     node_name=node_type, node_size=snap.flat_sizes(),
+                     node_retained=snap.retained_sizes(), node_dom=node_dom,
+                     edge_start=offsets, edge_to=targets,
+                     edge_label=array(_U32, [NO_INDEX]) * len(targets),
+                     roots=roots, root_label=root_label).validate()
 
 
 # ---------------------------------------------------------------------------
