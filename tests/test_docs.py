@@ -10,13 +10,14 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXISTING = ['asizeof', 'muppy', 'summary', 'tracker', 'classtracker', 'util',
-            'classtracker_stats', 'charts', 'process', 'mprofile', 'panels']
-COMING = ['refbrowser', 'refgraph',
-          'garbagegraph', 'web']
+            'classtracker_stats', 'charts', 'process', 'mprofile', 'panels',
+            'refbrowser', 'refgraph', 'garbagegraph']
+COMING = ['web']
 PUBLIC = ['pympler', 'pympler.asizeof', 'pympler.muppy', 'pympler.summary', 'pympler.tracker',
           'pympler.classtracker', 'pympler.util', 'pympler.util.stringutils', 'pympler.util.compat',
           'pympler.classtracker_stats', 'pympler.charts', 'pympler.process',
-          'pympler.mprofile', 'pympler.panels']
+          'pympler.mprofile', 'pympler.panels', 'pympler.refbrowser', 'pympler.refgraph',
+          'pympler.garbagegraph']
 
 
 def _read(rel):

@@ -293,6 +293,9 @@ def api_cases(notes):
     tracker = optional_module("pympler.tracker")
     classtracker = optional_module("pympler.classtracker")
     mprofile = optional_module("pympler.mprofile")
+    refbrowser = optional_module("pympler.refbrowser")
+    refgraph = optional_module("pympler.refgraph")
+    garbagegraph = optional_module("pympler.garbagegraph")
     G, P, S = GRAPH, PLAIN, SLOTTED
     table = [
         # pympler.asizeof
@@ -344,6 +347,10 @@ def api_cases(notes):
         # pympler.muppy
         ("muppy.get_referents", muppy, "get_referents",
          lambda f: lambda: f([G, P, S], level=2), False),
+        ("muppy.referrers_of", muppy, "referrers_of",
+         lambda f: lambda: f([G, P, S, G["ints"]]), True),
+        ("muppy.get_referrers", muppy, "get_referrers", lambda f: lambda: f(G, P), True),
+        ("muppy.find_path", muppy, "find_path", lambda f: lambda: str(f(G["strs"])), True),
         ("muppy.get_size", muppy, "get_size",
          lambda f: lambda: swallow(f, list(SAMPLES), stream=DEVNULL), False),
         ("muppy.get_objects", muppy, "get_objects", lambda f: lambda: f(), True),
@@ -374,6 +381,15 @@ def api_cases(notes):
         ("mprofile.heap_size()", mprofile, "heap_size", lambda f: lambda: f(), True),
         ("mprofile.MProfiler().run(...)", mprofile, "MProfiler",
          lambda M: lambda: M(events=["return"]).run("sorted([3, 1, 2])"), True),
+        # pympler.refbrowser, refgraph, garbagegraph
+        ("refbrowser.StreamBrowser(maxdepth=2, repeat=False).print_tree()", refbrowser,
+         "StreamBrowser",
+         lambda B: lambda: B(G["nested"], maxdepth=2, repeat=False, stream=DEVNULL).print_tree(),
+         True),
+        ("refgraph.ReferenceGraph: reduce, split, dot text", refgraph, "ReferenceGraph",
+         reference_graph, False),
+        ("garbagegraph.GarbageGraph(reduce=True).print_stats()", garbagegraph, "GarbageGraph",
+         garbage_graph, True),
     ]
     cases = []
     for label, module, attr, factory, heavy in table:
@@ -388,11 +404,37 @@ def api_cases(notes):
     missing = [m for m, mod in (("pympler.asizeof", asizeof), ("pympler.muppy", muppy),
                                 ("pympler.summary", summary), ("pympler.tracker", tracker),
                                 ("pympler.classtracker", classtracker),
-                                ("pympler.mprofile", mprofile))
+                                ("pympler.mprofile", mprofile),
+                                ("pympler.refbrowser", refbrowser),
+                                ("pympler.refgraph", refgraph),
+                                ("pympler.garbagegraph", garbagegraph))
                if mod is None]
     if missing:
         notes.append("modules not present (skipped): %s" % ", ".join(missing))
     return cases
+
+
+def reference_graph(ReferenceGraph):
+    """A graph with a cycle and a hostile member: reduced, split, written."""
+    def call():
+        ring = [GRAPH, PLAIN, SLOTTED]
+        ring.append(ring)
+        graph = ReferenceGraph([ring, GRAPH, PLAIN, SLOTTED, RAISING, {"k": ring}])
+        graph.reduce_to_cycles()
+        graph.split_and_sort()
+        graph._get_graphviz_data()
+    return call
+
+
+def garbage_graph(GarbageGraph):
+    """Garbage cycles made, collected into a graph, printed."""
+    def call():
+        a, b = Plain(), Plain()
+        a.c.append(b)
+        b.c.append(a)
+        del a, b
+        GarbageGraph(reduce=True).print_stats(DEVNULL)
+    return call
 
 
 def asizer_sequence(Asizer):

@@ -503,6 +503,135 @@ pym_frame_nlocals(PyFrameObject *f, PyObject ***vals)
 }
 #endif
 
+/* The local variable slots of a frame object (graph.c: referrers and paths
+ * name them).  pym_frame_slots() returns their number and sets *vals to the
+ * array (borrowed; NULL entries are unbound) and *code to the frame's code
+ * object (borrowed), or returns 0.  *traversed is 1 when the frame's
+ * tp_traverse visits the slots itself: 3.9/3.10 always; 3.11+ only when the
+ * frame object owns its data (a finished frame), not while the frame runs
+ * or belongs to a generator.  3.11+ reads the internal _PyInterpreterFrame,
+ * mirrored from Include/internal/pycore_frame.h of each version up to
+ * localsplus; the frame's back pointer to its frame object is checked, so a
+ * layout mismatch yields 0, never a wild read. */
+#if PY_VERSION_HEX >= 0x030B0000
+#  define PYM_HAS_INTERPRETER_FRAME 1
+typedef struct {
+#  if PY_VERSION_HEX >= 0x030C0000
+    PyObject *if_code;           /* 3.12 f_code, 3.13 f_executable (maybe not code) */
+    void *if_previous;
+    PyObject *if_funcobj;
+    PyObject *if_globals;
+    PyObject *if_builtins;
+    PyObject *if_locals;
+    PyFrameObject *if_frame_obj;
+    void *if_instr;
+    int if_stacktop;
+    uint16_t if_return_offset;
+    char if_owner;
+#  else
+    PyObject *if_func;
+    PyObject *if_globals;
+    PyObject *if_builtins;
+    PyObject *if_locals;
+    PyObject *if_code;
+    PyFrameObject *if_frame_obj;
+    void *if_previous;
+    void *if_prev_instr;
+    int if_stacktop;
+    char if_is_entry;
+    char if_owner;
+#  endif
+    PyObject *if_localsplus[1];
+} PymInterpFrame;
+
+/* PyFrameObject of 3.11-3.13 (Include/internal/pycore_frame.h), its first
+ * fields. */
+typedef struct {
+    PyObject_HEAD
+    PyFrameObject *fo_back;
+    PymInterpFrame *fo_frame;
+} PymFrameHead;
+
+#  define PYM_FRAME_OWNED_BY_FRAME_OBJECT 2
+#endif
+
+static inline Py_ssize_t
+pym_frame_slots(PyFrameObject *f, PyObject ***vals, PyCodeObject **code, int *traversed)
+{
+#ifdef PYM_HAS_INTERPRETER_FRAME
+    PymInterpFrame *fr = ((PymFrameHead *)f)->fo_frame;
+    PyCodeObject *co;
+    if (fr == NULL || fr->if_frame_obj != f || fr->if_code == NULL || !PyCode_Check(fr->if_code)) {
+        return 0;
+    }
+    co = (PyCodeObject *)fr->if_code;
+    *vals = fr->if_localsplus;
+    *code = co;
+    *traversed = fr->if_owner == PYM_FRAME_OWNED_BY_FRAME_OBJECT;
+    return co->co_nlocalsplus;
+#else
+    PyCodeObject *co = f->f_code;
+    if (co == NULL) {
+        return 0;
+    }
+    *vals = f->f_localsplus;
+    *code = co;
+    *traversed = 1;
+    return co->co_nlocals + PyTuple_GET_SIZE(co->co_cellvars) + PyTuple_GET_SIZE(co->co_freevars);
+#endif
+}
+
+/* The f_back field of a frame object (borrowed, may be NULL): the frame
+ * object before it, when one was made. */
+static inline PyObject *
+pym_frame_back(PyFrameObject *f)
+{
+#ifdef PYM_HAS_INTERPRETER_FRAME
+    return (PyObject *)((PymFrameHead *)f)->fo_back;
+#else
+    return (PyObject *)f->f_back;
+#endif
+}
+
+/* The names of a code object's free variables (a new reference to a
+ * tuple), or NULL with an exception set. */
+static inline PyObject *
+pym_code_freevars(PyObject *co)
+{
+    if (co == NULL || !PyCode_Check(co)) {
+        PyErr_SetString(PyExc_TypeError, "not a code object");
+        return NULL;
+    }
+#ifdef PYM_HAS_INTERPRETER_FRAME
+    return PyCode_GetFreevars((PyCodeObject *)co);
+#else
+    return Py_NewRef(((PyCodeObject *)co)->co_freevars);
+#endif
+}
+
+/* Name of local slot i of code object co (borrowed str), or NULL. */
+static inline PyObject *
+pym_code_slot_name(PyCodeObject *co, Py_ssize_t i)
+{
+#ifdef PYM_HAS_INTERPRETER_FRAME
+    PyObject *names = co->co_localsplusnames;
+#else
+    PyObject *names = co->co_varnames;
+    if (i >= co->co_nlocals) {
+        i -= co->co_nlocals;
+        names = co->co_cellvars;
+        if (i >= PyTuple_GET_SIZE(names)) {
+            i -= PyTuple_GET_SIZE(names);
+            names = co->co_freevars;
+        }
+    }
+#endif
+    if (names == NULL || !PyTuple_Check(names) || i < 0 || i >= PyTuple_GET_SIZE(names)) {
+        return NULL;
+    }
+    return PyTuple_GET_ITEM(names, i);
+}
+
 /* Field layout of property objects (Objects/descrobject.c): get, set, del,
  * doc are the first four pointers after the header in 3.9 through 3.13. */
 typedef struct {

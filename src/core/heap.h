@@ -12,6 +12,7 @@
 int pym_heapfuncs_init(PyObject *module, PymState *st);
 int pym_snapshot_init(PyObject *module, PymState *st);
 int pym_aggregate_init(PyObject *module, PymState *st);
+int pym_graph_init(PyObject *module, PymState *st);
 
 /* Argument checks shared by the heap bindings: nargs in [lo, hi], else
  * TypeError naming the function.  0 / -1. */

@@ -98,6 +98,7 @@ pym_walk_clear(PymWalk *w)
     pym_objvec_clear(&w->w_untracked);
     pym_objvec_clear(&w->w_tracked);
     pym_objvec_clear(&w->w_deferred);
+    pym_objvec_clear(&w->w_framevec);
     Py_CLEAR(w->w_objs);   /* may run finalisers: the walk is done */
 }
 
@@ -174,6 +175,9 @@ static int
 walk_visit(PyObject *r, void *arg)
 {
     PymWalk *w = (PymWalk *)arg;
+    if (w->w_hook != NULL && w->w_hook(w->w_cur, r, w->w_hookarg) < 0) {
+        return -1;
+    }
     if (w->w_hascand) {
         Py_ssize_t *slot = pym_ptrmap_get(&w->w_cand, r);
         if (slot != NULL) {
@@ -383,7 +387,7 @@ gc_objects(void)
 static int
 walk_one(PymWalk *w, PyObject *o, PyObject **slot)
 {
-    if (PyFrame_Check(o)) {
+    if (PyFrame_Check(o) && !w->w_frames) {
         if (w->w_hascand) {
             /* A frame is an outside referrer (a user's local variable
              * holding a stored row), though never reported. */
@@ -402,6 +406,10 @@ walk_one(PymWalk *w, PyObject *o, PyObject **slot)
     if (w->w_hascand && pym_ptrmap_get(&w->w_cand, o) != NULL) {
         return pym_objvec_take(&w->w_deferred, o, slot);
     }
+    if (w->w_frames && PyFrame_Check(o) && pym_objvec_push(&w->w_framevec, o) < 0) {
+        return -1;
+    }
+    w->w_cur = o;
     w->w_nomark = w->w_hasneutral && pym_idset_contains(&w->w_neutral, o);
     if (walk_traverse(w, o) < 0) {
         return -1;
@@ -478,6 +486,7 @@ pym_walk_run(PymWalk *w)
             continue;   /* only the tracker refers to it */
         }
         w->w_nomark = 1;
+        w->w_cur = o;
         if (walk_traverse(w, o) < 0 || pym_objvec_push(&w->w_tracked, o) < 0) {
             goto done;
         }

@@ -73,6 +73,15 @@ typedef struct {
     Py_ssize_t w_ccap;
     PymIdSet w_cset;
     int w_cseton;
+    /* graph.c: every edge (w_cur -> referent) of a traversed object goes to
+     * w_hook first (no Python code may run there); with w_frames, frames
+     * are reported and traversed like other objects (and collected in
+     * w_framevec, strong) */
+    int (*w_hook)(PyObject *container, PyObject *r, void *arg);
+    void *w_hookarg;
+    PyObject *w_cur;         /* borrowed: the object being traversed */
+    int w_frames;
+    PymObjVec w_framevec;
 } PymWalk;
 
 /* Set up an empty walk; dedup = remove_dups. */

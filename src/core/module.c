@@ -67,7 +67,7 @@ module_exec(PyObject *module)
         return -1;
     }
     if (pym_heapfuncs_init(module, st) < 0 || pym_snapshot_init(module, st) < 0
-        || pym_aggregate_init(module, st) < 0) {
+        || pym_aggregate_init(module, st) < 0 || pym_graph_init(module, st) < 0) {
         return -1;
     }
     if (pym_objinfo_init(module, st) < 0) {

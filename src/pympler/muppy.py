@@ -14,12 +14,16 @@ Documentation: docs/usage.md (differences: docs/heap.md) in pympler's source rep
 """
 import gc
 import sys
+import threading
+from collections import namedtuple
 from sys import getsizeof
+from types import ModuleType
 
 from pympler import _core, summary
 
 __all__ = ["ignore_object", "get_objects", "get_size", "get_diff", "sort", "filter",
-           "get_referents", "print_summary"]
+           "get_referents", "referrers_of", "get_referrers", "find_path", "RefPath",
+           "RefStep", "print_summary"]
 
 
 def ignore_object(obj):
@@ -116,6 +120,208 @@ def get_referents(object, level=1):  # noqa: A002 - public name
     each object once, in no guaranteed order.  (Pympler 1.1 returned the
     whole transitive closure for any level >= 2.)"""
     return _core.heap_referents(object, level)
+
+
+def _as_tuple(seq, what):
+    """tuple(seq), or a TypeError naming the argument."""
+    if type(seq) is tuple:
+        return seq
+    try:
+        return tuple(seq)
+    except TypeError:
+        raise TypeError("%s must be an iterable of objects, not %s"
+                        % (what, type(seq).__name__)) from None
+
+
+def _ignored(frames, objs, ignore):
+    """The tuple of objects the engine leaves out: the given frames, the
+    containers the caller passed as objs and ignore, and ignore's items."""
+    ign = _as_tuple(ignore, "ignore")
+    if objs is None:
+        return tuple(frames) + (ignore,) + ign
+    return tuple(frames) + (objs, ignore) + ign
+
+
+def referrers_of(objs, ignore=()):
+    """The referrers of each object of the sequence ``objs``, in one pass
+    over the heap in C: a list with one list per object, in input order, of
+    every object that refers to it -- what ``gc.get_referrers`` reports for
+    it (gc-tracked objects), plus the untracked containers the heap walk
+    finds (small dicts and tuples the collector untracked) and, on 3.11+,
+    the frames that hold it in a local variable while they run (the
+    collector does not see those).
+
+    Left out: ``objs`` itself, the engine's own temporaries and result
+    lists, the frame of the function that called ``referrers_of`` (which
+    holds ``objs``) and every object of ``ignore`` (by identity).  Nothing
+    is hashed or compared: hostile ``__eq__``/``__hash__``/``__repr__`` and
+    lying ``__class__`` are never run.  An object given twice gets a list
+    each.  Nothing is kept alive after the call (frames included, the lists
+    hold strong references to what they report, like gc.get_referrers)."""
+    frames = (sys._getframe(), sys._getframe(1))
+    try:
+        return _referrers(objs, ignore, frames)
+    finally:
+        del frames  # the frame would hold itself: no cycle left behind
+
+
+def _referrers(objs, ignore, frames):
+    targets = _as_tuple(objs, "objs")
+    return _core.heap_referrers(targets, _ignored(frames, objs, ignore))
+
+
+def get_referrers(*objs, ignore=()):
+    """The objects that refer to any of ``objs``, each once: a drop-in for
+    ``gc.get_referrers`` through the C engine, with the exclusions of
+    :func:`referrers_of` (the calling frame among them)."""
+    frames = (sys._getframe(), sys._getframe(1))
+    try:
+        lists = _referrers(objs, ignore, frames)
+    finally:
+        del frames  # the frame would hold itself: no cycle left behind
+    seen = set()
+    res = []
+    for refs in lists:
+        for r in refs:
+            if id(r) not in seen:  # ints: no user __hash__ runs
+                seen.add(id(r))
+                res.append(r)
+    return res
+
+
+RefStep = namedtuple("RefStep", "obj label")
+RefStep.__doc__ = """One step of a :class:`RefPath`: ``obj`` and the ``label`` of the edge
+that leads to it from the previous step (for the first step, the root's
+description: ``'module NAME'``, ``'frame FUNC (FILE:LINE) in thread NAME'``,
+or None for an object nothing else refers to)."""
+
+
+def _short(obj):
+    """``<TypeName at 0x...>`` from the real type, never the object's repr."""
+    return "<%s at 0x%x>" % (type.__getattribute__(type(obj), "__qualname__"), id(obj))
+
+
+class RefPath(tuple):
+    """A reference path found by :func:`find_path`: a tuple of
+    :class:`RefStep` ``(obj, label)`` from a root to the object.
+
+    Edge labels: ``.name`` (an attribute: a value of the instance, a slot, a
+    class or module attribute, or a function's ``.__code__``,
+    ``.__closure__``, ``.__globals__``...), ``.__dict__``, ``.__class__``,
+    ``['key']`` (a dict value; the key's repr when it is a str, int, float,
+    bytes, bool, complex or None, else ``[<Type key>]``), ``(key)`` (a dict
+    key), ``[3]`` (a list or tuple item; ``[0] (cell x)`` for a closure
+    cell), ``.cell_contents``, ``(set item)``, ``local x`` (a frame's local
+    variable), ``.f_back``; None when the engine has no name for the edge
+    (printed ``(referent)``).
+
+    ``str(path)`` prints one step per line; ``path.oneline()`` the
+    ``module m -> .cache -> ['key'] -> [3] -> <Foo at 0x...>`` form.  In both,
+    an object's ``__dict__`` followed by one of its str keys prints as
+    ``.key``.  ``path.root`` and ``path.target`` are the objects at both
+    ends; ``path.labels`` the labels."""
+
+    __slots__ = ()
+
+    def __new__(cls, steps):
+        return tuple.__new__(cls, (RefStep(o, lab) for o, lab in steps))
+
+    @property
+    def root(self):
+        return self[0].obj
+
+    @property
+    def target(self):
+        return self[-1].obj
+
+    @property
+    def labels(self):
+        return [s.label for s in self]
+
+    def _parts(self):
+        """(label text, object) per printed step, merging ``.__dict__`` and a
+        following str key into ``.key``."""
+        parts = []
+        first = self[0]
+        head = first.label if first.label is not None else "%s (nothing refers to it)" % (
+            _short(first.obj),)
+        parts.append((head, first.obj))
+        i = 1
+        while i < len(self):
+            label = self[i].label
+            if label is None:
+                label = "(referent)"
+            if (label == ".__dict__" and i + 1 < len(self) and self[i + 1].label
+                    and self[i + 1].label.startswith("['") and self[i + 1].label.endswith("']")
+                    and self[i + 1].label[2:-2].isidentifier()):
+                parts.append(("." + self[i + 1].label[2:-2], self[i + 1].obj))
+                i += 2
+                continue
+            parts.append((label, self[i].obj))
+            i += 1
+        return parts
+
+    def __str__(self):
+        parts = self._parts()
+        lines = [parts[0][0]]
+        width = max([len(p[0]) for p in parts[1:]] + [0])
+        for label, obj in parts[1:]:
+            lines.append("  -> %-*s  %s" % (width, label, _short(obj)))
+        return "\n".join(lines)
+
+    def oneline(self):
+        parts = self._parts()
+        return " -> ".join([p[0] for p in parts] + [_short(self.target)])
+
+    def __repr__(self):
+        return "<RefPath %s>" % (self.oneline(),)
+
+
+def _root_frames(skip):
+    """(frame, label) for every frame of every thread, innermost first,
+    without the frames in skip (by identity)."""
+    names = {}
+    for t in threading.enumerate():
+        names[t.ident] = t.name
+    res = []
+    for ident, frame in sys._current_frames().items():
+        tname = names.get(ident, str(ident))
+        while frame is not None:
+            if not any(frame is s for s in skip):
+                code = frame.f_code
+                res.append((frame, "frame %s (%s:%d) in thread %s" % (
+                    code.co_name, code.co_filename, frame.f_lineno, tname)))
+            frame = frame.f_back
+    return res
+
+
+def find_path(obj, ignore=()):
+    """The shortest chain of references from a root to ``obj``, as a
+    :class:`RefPath`, or None when no root reaches ``obj``.
+
+    A breadth-first search in C over the heap (gc-tracked objects and what
+    they refer to).  Roots: the modules of ``sys.modules`` (first step
+    ``'module NAME'``), the frames of every thread (``'frame FUNC (FILE:LINE)
+    in thread NAME'``; their local variables are followed) and every object
+    of the heap that no other object refers to (label None).  Left out: the
+    frame that called ``find_path`` (which holds ``obj``), the engine's own
+    objects and the objects of ``ignore`` (by identity).  No user code runs:
+    labels come from the objects' structures (see :class:`RefPath`).  Memory:
+    about 12 bytes per object reached plus the heap walk's list."""
+    skip = (sys._getframe(), sys._getframe(1))
+    try:
+        roots = []
+        for name, mod in list(sys.modules.items()):
+            if issubclass(type(mod), ModuleType):
+                roots.append((mod, "module %s" % (name,) if type(name) is str else "module"))
+        roots.extend(_root_frames(skip))
+        roots = tuple(roots)
+        ign = _ignored(skip, None, ignore)
+        steps = _core.heap_path(obj, roots, ign)
+    finally:
+        del skip  # the frame would hold itself: no cycle left behind
+    del roots, ign
+    return None if steps is None else RefPath(steps)
 
 
 def print_summary(stream=None, file=None):

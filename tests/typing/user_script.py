@@ -97,6 +97,23 @@ def stats() -> str:
     return out.getvalue()
 
 
+def references() -> str:
+    # refbrowser, refgraph and garbagegraph: a tree, a graph, the garbage.
+    from pympler.garbagegraph import GarbageGraph
+    from pympler.refbrowser import StreamBrowser
+    from pympler.refgraph import ReferenceGraph
+    p = Point(1, 2)
+    holder: List[Any] = [p]
+    out = io.StringIO()
+    StreamBrowser(p, maxdepth=1, stream=out).print_tree()
+    graph = ReferenceGraph([holder, p])
+    parts: List[ReferenceGraph] = graph.split_and_sort()
+    labels: List[str] = [e.label for e in graph.edges]
+    cycles: Optional[ReferenceGraph] = graph.reduce_to_cycles()
+    GarbageGraph().print_stats(out)
+    return out.getvalue() + str(len(parts) + len(labels)) + str(cycles)
+
+
 def main() -> None:
     total, each, flat, length = sizes()
     assert total > 0 and len(each) == 2 and flat > 0 and length == 7
@@ -106,6 +123,7 @@ def main() -> None:
     assert text()
     assert tracked() > 0
     assert "SUMMARY" in stats()
+    assert "Garbage:" in references()
     print("user_script: ok")
 
 

@@ -1,0 +1,13 @@
+"""Type stubs for pympler.garbagegraph (the API: docs/usage.md)."""
+from typing import IO, Optional
+
+from pympler.refgraph import ReferenceGraph
+
+__all__ = ['GarbageGraph', 'start_debug_garbage', 'end_debug_garbage']
+
+class GarbageGraph(ReferenceGraph):
+    def __init__(self, reduce: bool = ..., collectable: bool = ...) -> None: ...
+    def print_stats(self, stream: Optional[IO[str]] = ...) -> None: ...
+
+def start_debug_garbage() -> None: ...
+def end_debug_garbage() -> None: ...
