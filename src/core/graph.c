@@ -522,11 +522,15 @@ typedef struct {
     Py_ssize_t q_found;      /* queue index of the target's parent, or -1 */
 } PathSearch;
 
-/* Walk hook: every referent is referenced. */
+/* Walk hook: every referent is referenced.  Only objects that can refer
+ * to others are recorded: a leaf (str, int, float) is never a root. */
 static int
 mark_hook(PyObject *c, PyObject *r, void *arg)
 {
     (void)c;
+    if (!PyObject_IS_GC(r)) {
+        return 0;
+    }
     return pym_idset_mark(&((PathSearch *)arg)->q_referenced, r);
 }
 
@@ -588,6 +592,9 @@ search_visit(PyObject *r, void *arg)
     if (r == ps->q_target) {
         ps->q_found = ps->q_head;
         return 1;
+    }
+    if (!PyObject_IS_GC(r)) {
+        return 0;   /* a leaf: no referents to follow, no need to queue it */
     }
     k = pym_idset_add(&ps->q_seen, r);
     if (k != 0) {
@@ -746,9 +753,11 @@ heap_path_impl(PyObject *target, PyObject *roots, PyObject *ignore)
         }
     }
     nexplicit = ps.q_len;
-    q = pym_walk_len(&w);
+    /* The untracked objects of the walk are referents of tracked ones:
+     * only tracked objects (frames included) can be unreferenced. */
+    q = w.w_tracked.v_len;
     for (i = 0; i < q && !found; i++) {
-        PyObject *o = pym_walk_item(&w, i);
+        PyObject *o = w.w_tracked.v_items[i];
         if (!pym_idset_contains(&ps.q_referenced, o)) {
             found = offer_root(&ps, o);
         }
