@@ -296,6 +296,7 @@ def api_cases(notes):
     refbrowser = optional_module("pympler.refbrowser")
     refgraph = optional_module("pympler.refgraph")
     garbagegraph = optional_module("pympler.garbagegraph")
+    web = optional_module("pympler.web")
     G, P, S = GRAPH, PLAIN, SLOTTED
     table = [
         # pympler.asizeof
@@ -390,6 +391,8 @@ def api_cases(notes):
          reference_graph, False),
         ("garbagegraph.GarbageGraph(reduce=True).print_stats()", garbagegraph, "GarbageGraph",
          garbage_graph, True),
+        # pympler.web: every page once through the WSGI application (no socket)
+        ("web.make_app(): every page", web, "make_app", web_pages, True),
     ]
     cases = []
     for label, module, attr, factory, heavy in table:
@@ -407,7 +410,8 @@ def api_cases(notes):
                                 ("pympler.mprofile", mprofile),
                                 ("pympler.refbrowser", refbrowser),
                                 ("pympler.refgraph", refgraph),
-                                ("pympler.garbagegraph", garbagegraph))
+                                ("pympler.garbagegraph", garbagegraph),
+                                ("pympler.web", web))
                if mod is None]
     if missing:
         notes.append("modules not present (skipped): %s" % ", ".join(missing))
@@ -434,6 +438,36 @@ def garbage_graph(GarbageGraph):
         b.c.append(a)
         del a, b
         GarbageGraph(reduce=True).print_stats(DEVNULL)
+    return call
+
+
+def web_pages(make_app):
+    """Every page of pympler.web built once by a new application, without a
+    socket: overview, process, a stack with its locals and their referents,
+    a path, the heap summary, tracker pages, garbage pages, static files."""
+    import re
+    import threading
+
+    def call():
+        app = make_app()
+
+        def get(path, query=""):
+            out = []
+            body = b"".join(app({"REQUEST_METHOD": "GET", "PATH_INFO": path,
+                                 "QUERY_STRING": query},
+                                lambda status, headers: out.append(status)))
+            return out[0], body.decode("utf-8", "replace")
+        for path in ("/", "/process", "/tracker", "/garbage", "/garbage/0", "/refresh",
+                     "/help", "/static/style.css", "/static/../x", "/objects/1", "/nope"):
+            get(path)
+        get("/summary", "sort=count&limit=5")
+        _, page = get("/traceback/%d" % threading.get_ident())
+        for oid in re.findall(r'class="expand_local" id="(\d+)"', page)[-1:]:
+            _, frag = get("/objects/" + oid)
+            for ref in re.findall(r'href="/path/(\d+)"', frag)[:2]:
+                get("/path/" + ref)
+                get("/objects/" + ref)
+        app.clear_cache()
     return call
 
 

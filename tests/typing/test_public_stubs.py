@@ -17,7 +17,8 @@ import pytest
 MODULES = ['pympler.asizeof', 'pympler._asized', 'pympler.muppy', 'pympler.summary',
            'pympler.tracker', 'pympler.classtracker', 'pympler.classtracker_stats',
            'pympler.charts', 'pympler.process', 'pympler.mprofile',
-           'pympler.panels', 'pympler.refbrowser', 'pympler.refgraph', 'pympler.garbagegraph']
+           'pympler.panels', 'pympler.refbrowser', 'pympler.refgraph', 'pympler.garbagegraph',
+           'pympler.web']
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
