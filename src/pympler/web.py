@@ -41,6 +41,8 @@ from pympler.util.stringutils import pp, pp_timestamp, safe_repr
 __all__ = ["start_profiler", "start_in_background", "make_app", "make_server",
            "ProfilerApp", "ProfilerServer", "ProfilerThread"]
 
+#: Garbage graphs with more objects are not drawn (graphviz takes minutes).
+MAX_GRAPH_OBJECTS = 300
 HELP_URL = "https://pympler.readthedocs.io/en/latest/"
 STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -97,6 +99,7 @@ def _page(title, body, scripts=False):
     script = '<script src="/static/pympler.js"></script>\n' if scripts else ""
     return ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             '<title>Pympler - %s</title>\n'
+            '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">\n'
             '<link rel="stylesheet" type="text/css" href="/static/style.css">\n%s'
             '</head>\n<body>\n<nav class="related"><ul>%s'
             '<li class="right"><a href="/help">help</a></li></ul></nav>\n'
@@ -107,6 +110,22 @@ def _page(title, body, scripts=False):
 def _inline_svg(document):
     """An SVG document of pympler.charts without its XML declaration."""
     return document.split("\n", 1)[1] if document.startswith("<?xml") else document
+
+
+def _frame_without_xticks(ax):
+    """charts._Axes.frame() without the x ticks (bars carry their labels)."""
+    svg = ax.svg
+    for t in ax.yticks:
+        y = ax.py(t)
+        svg.add("line", x1=ax.x0 - 5, y1="%.1f" % y, x2=ax.x0, y2="%.1f" % y, stroke="#000000")
+        svg.add("text", charts._fmt(t), x=ax.x0 - 8, y="%.1f" % (y + 4), text_anchor="end")
+    svg.add("rect", x=ax.x0, y=ax.y0, width=ax.w, height=ax.h, fill="none", stroke="#000000")
+    svg.add("text", ax.title, x=ax.x0 + ax.w / 2.0, y=ax.y0 - 14, text_anchor="middle",
+            font_size=15)
+    svg.add("text", ax.xlabel, x=ax.x0 + ax.w / 2.0, y=svg.height - 10, text_anchor="middle")
+    cy = ax.y0 + ax.h / 2.0
+    svg.add("text", ax.ylabel, x=20, y=cy, text_anchor="middle",
+            transform="rotate(-90 20 %.1f)" % cy)
 
 
 def _svg_stacked(labels, series, width=1000, height=400):
@@ -120,8 +139,8 @@ def _svg_stacked(labels, series, width=1000, height=400):
     xs = [-0.5, n - 0.5] if n else [0.0, 1.0]
     ax = charts._Axes(svg, xs, tops + [0.0], "Memory distribution over snapshots",
                       "Snapshot", "Size [MiB]", box=(80, 40, 230, 50))
-    ax.xticks = [-0.5, n - 0.5]
-    ax.frame()
+    ax.xticks = list(xs)           # the scale only: bars are labelled below
+    _frame_without_xticks(ax)
     base = [0.0] * n
     legend = []
     bar = 0.8 * (ax.px(1) - ax.px(0))
@@ -138,7 +157,7 @@ def _svg_stacked(labels, series, width=1000, height=400):
         legend.append((name, colour))
     for j, label in enumerate(labels):
         svg.add("text", charts._clip(label, 16), x="%.1f" % ax.px(j),
-                y=ax.y0 + ax.h + 34, text_anchor="middle", font_size=10)
+                y=ax.y0 + ax.h + 16, text_anchor="middle", font_size=11)
     for i, (name, colour) in enumerate(legend):
         y = ax.y0 + 14 + 18 * i
         x = ax.x0 + ax.w + 16
@@ -169,6 +188,7 @@ class ProfilerApp(object):
         self._rendered = {}
         self._serial = 0
         self._lock = threading.RLock()
+        self._render_lock = threading.Lock()
         self.static_files = self._list_static()
 
     # ---- objects shown in pages ---------------------------------------------
@@ -216,8 +236,11 @@ class ProfilerApp(object):
                 path = path.encode("latin-1").decode("utf-8")
             except UnicodeError:
                 raise HTTPError("400 Bad Request", "The path is not UTF-8") from None
-            with self._lock:
-                body, ctype = self._dispatch(path, environ)
+            if path.startswith("/garbage/graph/"):    # graphviz may take a while:
+                body, ctype = self._dispatch(path, environ)   # other pages go on
+            else:
+                with self._lock:
+                    body, ctype = self._dispatch(path, environ)
             status = "200 OK"
         except HTTPError as exc:
             status = exc.status
@@ -286,6 +309,8 @@ class ProfilerApp(object):
         if len(parts) == 3 and head == "garbage" and parts[1] == "graph":
             reduce = bool(query.get("reduce", [""])[-1])
             return self.garbage_image(parts[2], reduce), "image/png"
+        if path == "/favicon.ico":   # browsers ask for it on pages without an icon link
+            return self.static_file("favicon.svg")
         if len(parts) == 2 and head == "static":
             return self.static_file(parts[1])
         raise HTTPError("404 Not Found", "No such page")
@@ -638,36 +663,51 @@ class ProfilerApp(object):
                '<th class="num">size</th><th>type</th><th>representation</th></tr></thead>'
                '<tbody>%s</tbody></table>' % rows]
         have_dot = shutil.which("dot") is not None
-        out.append('<h2>Reference graph</h2>')
-        out.append('<img alt="reference graph" src="/garbage/graph/%d">' % index if have_dot
-                   else '<p>Install graphviz (<code>dot</code>) to see the graph.</p>')
-        out.append('<h2>Reduced reference graph (cycles only)</h2>')
-        if reduced is None:
-            out.append('<p>The reduced graph is empty.</p>')
-        elif have_dot:
-            out.append('<img alt="reduced reference graph" src="/garbage/graph/%d?reduce=1">'
-                       % index)
+        for title, g, query in (("Reference graph", graph, ""),
+                                ("Reduced reference graph (cycles only)", reduced,
+                                 "?reduce=1")):
+            out.append('<h2>%s</h2>' % title)
+            if g is None or not g.objects:
+                out.append('<p>The reduced graph is empty.</p>')
+            elif len(g.objects) > MAX_GRAPH_OBJECTS:
+                out.append('<p>%d objects: too many to draw (at most %d).</p>'
+                           % (len(g.objects), MAX_GRAPH_OBJECTS))
+            elif not have_dot:
+                out.append('<p>Install graphviz (<code>dot</code>) to see the graph.</p>')
+            else:
+                out.append('<img alt="%s" src="/garbage/graph/%d%s">' % (title, index, query))
         return _page("Garbage", "\n".join(out))
 
     def garbage_image(self, text, reduce):
-        index, graph = self._graph(text)
-        if reduce:
-            graph = graph.reduce_to_cycles()
-        if not graph or not graph.objects or self.tmpdir is None:
-            return b""
+        """The PNG of a cycle's graph (rendered once), or b"" without
+        graphviz, for an empty graph or one too large to draw.  Runs without
+        the page lock (dot can take seconds); renders one at a time."""
+        with self._lock:
+            index, graph = self._graph(text)
+            if reduce:
+                graph = graph.reduce_to_cycles()
+            if not graph or not graph.objects or self.tmpdir is None \
+                    or len(graph.objects) > MAX_GRAPH_OBJECTS:
+                return b""
+            tmpdir = self.tmpdir
         key = (index, reduce)
-        if key not in self._rendered:
-            fname = os.path.join(self.tmpdir, "garbage%d%s.png" % (index, "r" if reduce else ""))
-            try:
-                ok = graph.render(fname, format="png")
-            except OSError:
-                ok = False
-            self._rendered[key] = fname if ok and os.path.exists(fname) else None
-        fname = self._rendered[key]
+        with self._render_lock:
+            if key not in self._rendered:
+                fname = os.path.join(tmpdir, "garbage%d%s.png" % (index, "r" if reduce else ""))
+                try:
+                    ok = graph.render(fname, format="png")
+                except OSError:
+                    ok = False
+                self._rendered[key] = fname if ok and os.path.exists(fname) else None
+            fname = self._rendered.get(key)
+        del graph
         if fname is None:
             return b""
-        with open(fname, "rb") as f:
-            return f.read()
+        try:
+            with open(fname, "rb") as f:
+                return f.read()
+        except OSError:     # the server was closed meanwhile
+            return b""
 
 
 # ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from pympler.classtracker_stats import Stats
 __all__ = ["start_profiler", "start_in_background", "make_app", "make_server",
            "ProfilerApp", "ProfilerServer", "ProfilerThread"]
 
+MAX_GRAPH_OBJECTS: int
 HELP_URL: str
 STATIC_DIR: str
 

@@ -312,6 +312,7 @@ def test_garbage_pages_and_refresh(client):
     assert client.get("/refresh")[0] == 303
     gc.disable()
     try:
+        gc.collect()
         a, b = Tracked(1), Tracked(2)
         a.other, b.other = b, a
         del a, b
@@ -339,6 +340,27 @@ def test_garbage_pages_and_refresh(client):
     assert status == 303 and headers["Location"] == "/"
     status, headers, _ = client.get("/refresh", http10=True)
     assert status == 302 and headers["Location"] == "/"
+
+
+def test_garbage_graph_too_large_is_not_drawn(empty_client):
+    gc.disable()
+    try:
+        gc.collect()
+        ring = [[] for _ in range(web.MAX_GRAPH_OBJECTS + 10)]
+        for x, y in zip(ring, ring[1:] + ring[:1]):
+            x.append(y)
+        del ring, x, y
+        assert empty_client.get("/refresh")[0] == 303
+        assert "reference cycles:" in _ok(empty_client, "/garbage")
+    finally:
+        gc.enable()
+    page = _ok(empty_client, "/garbage/0")
+    assert "%d objects: too many to draw (at most %d)." % (
+        web.MAX_GRAPH_OBJECTS + 10, web.MAX_GRAPH_OBJECTS) in page
+    assert "<img" not in page
+    status, _, body = empty_client.get("/garbage/graph/0")
+    assert status == 200 and body == ""
+    assert empty_client.get("/refresh")[0] == 303
 
 
 def test_no_garbage(empty_client):
@@ -477,7 +499,7 @@ def test_start_profiler_bad_arguments():
         busy.close()
 
 
-def test_start_profiler_banner_and_interrupt(capsys):
+def test_start_profiler_banner_and_interrupt(capsys, monkeypatch):
     import _thread
     main = threading.get_ident()
     seen = []
@@ -494,12 +516,11 @@ def test_start_profiler_banner_and_interrupt(capsys):
         seen.append(self.app.tmpdir)
         return old(self, *a, **k)
     t = threading.Thread(target=interrupt, daemon=True)
-    web.ProfilerServer.serve_forever = serve
+    monkeypatch.setattr(web.ProfilerServer, "serve_forever", serve)
     try:
         t.start()
         web.start_profiler(port=0)          # returns on KeyboardInterrupt
     finally:
-        web.ProfilerServer.serve_forever = old
         t.join()
     assert threading.get_ident() == main
     assert "Pympler web frontend on http://localhost:" in capsys.readouterr().err
