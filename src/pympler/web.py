@@ -18,6 +18,7 @@ only the regular files of the package's static folder.
 Documentation: docs/usage.md in pympler's source repository.
 """
 
+import collections
 import gc
 import html
 import linecache
@@ -41,6 +42,9 @@ from pympler.util.stringutils import pp, pp_timestamp, safe_repr
 __all__ = ["start_profiler", "start_in_background", "make_app", "make_server",
            "ProfilerApp", "ProfilerServer", "ProfilerThread"]
 
+#: At most this many objects that cannot be weakly referenced are kept alive
+#: for later /objects/<id> requests (the oldest are forgotten first).
+MAX_STRONG = 10000
 #: Garbage graphs with more objects are not drawn (graphviz takes minutes).
 MAX_GRAPH_OBJECTS = 300
 HELP_URL = "https://pympler.readthedocs.io/en/latest/"
@@ -184,7 +188,7 @@ class ProfilerApp(object):
             h.lower() for h in allowed_hosts)
         self.garbage_graphs = None
         self._weak = weakref.WeakValueDictionary()
-        self._strong = {}
+        self._strong = collections.OrderedDict()
         self._rendered = {}
         self._serial = 0
         self._lock = threading.RLock()
@@ -199,8 +203,12 @@ class ProfilerApp(object):
         oid = id(obj)
         try:
             self._weak[oid] = obj
-        except TypeError:
-            self._strong[oid] = obj
+        except TypeError:   # a dict, a list, a frame's locals...: kept alive
+            strong = self._strong
+            strong[oid] = obj
+            strong.move_to_end(oid)
+            while len(strong) > MAX_STRONG:     # bounded: the oldest are forgotten
+                strong.popitem(last=False)
         return str(oid)
 
     def lookup(self, text):
@@ -424,7 +432,7 @@ class ProfilerApp(object):
         if type(obj) is dict:
             named = asizeof.named_refs(obj)
         else:
-            named = [(repr(type(x)), x) for x in gc.get_referents(obj)]
+            named = [(safe_repr(type(x)), x) for x in gc.get_referents(obj)]
         del obj
         out = []
         for name, o in named:
@@ -450,7 +458,7 @@ class ProfilerApp(object):
         limit = _int(limit, "limit")
         if limit < 1:
             raise _bad("The limit must be positive")
-        rows = _core.heap_summary(summary._label_spec(), None, (self,), ())
+        rows = _core.heap_summary(summary._label_spec())
         count = sum(r[1] for r in rows)
         size = sum(r[2] for r in rows)
         rows.sort(key=_SORTS[sort])

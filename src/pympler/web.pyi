@@ -12,6 +12,7 @@ __all__ = ["start_profiler", "start_in_background", "make_app", "make_server",
            "ProfilerApp", "ProfilerServer", "ProfilerThread"]
 
 MAX_GRAPH_OBJECTS: int
+MAX_STRONG: int
 HELP_URL: str
 STATIC_DIR: str
 

@@ -458,6 +458,72 @@ def test_malformed_requests(client):
 
 # ---- servers, threads -------------------------------------------------------------
 
+class _RaisingMeta(type):
+    def __repr__(cls):
+        raise RuntimeError("metaclass repr")
+
+
+class _Raising(metaclass=_RaisingMeta):
+    def __repr__(self):
+        raise RuntimeError("repr")
+
+    def __getattribute__(self, name):
+        raise RuntimeError("getattr " + name)
+
+
+def _wsgi(app, path):
+    out = []
+    body = b"".join(app({"REQUEST_METHOD": "GET", "PATH_INFO": path},
+                        lambda status, headers: out.append(status)))
+    return out[0], body.decode("utf-8")
+
+
+def test_objects_of_hostile_objects():
+    import weakref
+    app = web.make_app()
+
+    class Box(object):
+        pass
+    box = Box()
+    box.items = [_Raising(), weakref.proxy(Box())]     # a dead proxy too
+    box.d = {_Raising(): _Raising(), "<k>": "<v>"}
+    status, body = _wsgi(app, "/objects/" + app.remember(box))
+    assert status == "200 OK"
+    ids = re.findall(r'href="/objects/(\d+)"', body)
+    assert ids
+    for oid in ids:
+        status, frag = _wsgi(app, "/objects/" + oid)
+        assert status == "200 OK", frag
+    status, frag = _wsgi(app, "/objects/" + app.remember(box.d))
+    assert status == "200 OK"
+    assert "[V] &lt;k&gt;: &#x27;&lt;v&gt;&#x27;" in frag or "&lt;k&gt;" in frag
+    assert "<k>" not in frag and "<v>" not in frag
+    status, frag = _wsgi(app, "/objects/" + app.remember(box.items))
+    assert status == "200 OK" and "_Raising" in frag
+
+
+def test_strong_registry_is_bounded(monkeypatch):
+    monkeypatch.setattr(web, "MAX_STRONG", 3)
+    app = web.make_app()
+    kept = [[i] for i in range(5)]           # lists: no weak reference
+    ids = [app.remember(x) for x in kept]
+    assert app.lookup(ids[4]) is kept[4] and app.lookup(ids[2]) is kept[2]
+    app.remember(kept[2])                    # used again: the newest
+    app.remember([99])
+    with pytest.raises(web.HTTPError, match="Unknown object id"):
+        app.lookup(ids[3])
+    assert app.lookup(ids[2]) is kept[2]
+    with pytest.raises(web.HTTPError, match="Unknown object id"):
+        app.lookup(ids[0])
+    obj = Tracked(1)                         # weakly referenced: not kept alive
+    oid = app.remember(obj)
+    assert app.lookup(oid) is obj
+    del obj
+    gc.collect()
+    with pytest.raises(web.HTTPError, match="Unknown object id"):
+        app.lookup(oid)
+
+
 def test_servers_in_threads_have_their_own_registry(client, empty_client):
     ids = _locals_ids(client, threading.get_ident())
     assert ids
