@@ -298,6 +298,7 @@ def api_cases(notes):
     refgraph = optional_module("pympler.refgraph")
     garbagegraph = optional_module("pympler.garbagegraph")
     retained = optional_module("pympler.retained")
+    web = optional_module("pympler.web")
     G, P, S = GRAPH, PLAIN, SLOTTED
     table = [
         # pympler.asizeof
@@ -406,6 +407,8 @@ def api_cases(notes):
          lambda f: lambda: retained_numbers(retained), True),
         ("retained.snapshot() dropped unreleased in a frame", retained, "snapshot",
          lambda f: lambda: (lambda s: len(s))(f()), True),
+        # pympler.web: every page once through the WSGI application (no socket)
+        ("web.make_app(): every page", web, "make_app", web_pages, True),
     ]
     cases = []
     for label, module, attr, factory, heavy in table:
@@ -424,7 +427,8 @@ def api_cases(notes):
                                 ("pympler.refbrowser", refbrowser),
                                 ("pympler.refgraph", refgraph),
                                 ("pympler.garbagegraph", garbagegraph),
-                                ("pympler.retained", retained))
+                                ("pympler.retained", retained),
+                                ("pympler.web", web))
                if mod is None]
     if missing:
         notes.append("modules not present (skipped): %s" % ", ".join(missing))
@@ -471,6 +475,36 @@ def garbage_graph(GarbageGraph):
         del a, b
         # a fresh StringIO: the pending writes of a buffered file look like a leak
         GarbageGraph(reduce=True).print_stats(io.StringIO())
+    return call
+
+
+def web_pages(make_app):
+    """Every page of pympler.web built once by a new application, without a
+    socket: overview, process, a stack with its locals and their referents,
+    a path, the heap summary, tracker pages, garbage pages, static files."""
+    import re
+    import threading
+
+    def call():
+        app = make_app()
+
+        def get(path, query=""):
+            out = []
+            body = b"".join(app({"REQUEST_METHOD": "GET", "PATH_INFO": path,
+                                 "QUERY_STRING": query},
+                                lambda status, headers: out.append(status)))
+            return out[0], body.decode("utf-8", "replace")
+        for path in ("/", "/process", "/tracker", "/garbage", "/garbage/0", "/refresh",
+                     "/help", "/static/style.css", "/static/../x", "/objects/1", "/nope"):
+            get(path)
+        get("/summary", "sort=count&limit=5")
+        _, page = get("/traceback/%d" % threading.get_ident())
+        for oid in re.findall(r'class="expand_local" id="(\d+)"', page)[-1:]:
+            _, frag = get("/objects/" + oid)
+            for ref in re.findall(r'href="/path/(\d+)"', frag)[:2]:
+                get("/path/" + ref)
+                get("/objects/" + ref)
+        app.clear_cache()
     return call
 
 

@@ -68,7 +68,10 @@ def browser():
                 "--allow-file-access-from-files"):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = webdriver.ChromeService(executable_path=driver_path)
+    # chromedriver and chromium are not built with the sanitizers: under the
+    # ASan step's LD_PRELOAD they would exit at once
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "PYTHONMALLOC")}
+    service = webdriver.ChromeService(executable_path=driver_path, env=env)
     driver = webdriver.Chrome(options=options, service=service)
     try:
         yield Browser(driver)
