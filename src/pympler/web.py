@@ -31,9 +31,9 @@ import tempfile
 import threading
 import traceback
 import weakref
+from socketserver import ThreadingMixIn
 from urllib.parse import parse_qs, quote
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
-from socketserver import ThreadingMixIn
 
 from pympler import _core, asizeof, charts, muppy, summary
 from pympler.process import ProcessMemoryInfo, get_current_threads

@@ -1,8 +1,7 @@
 """Type stubs for pympler.web (the API: docs/usage.md)."""
 import threading
 from socketserver import ThreadingMixIn
-from typing import (Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple,
-                    Union)
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 from wsgiref.simple_server import WSGIServer
 
 from pympler.classtracker import ClassTracker

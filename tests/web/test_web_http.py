@@ -8,7 +8,6 @@ import http.client
 import os
 import re
 import socket
-import sys
 import threading
 import time
 
@@ -649,7 +648,8 @@ def test_load_1000_requests_8_threads_heap_unchanged(tracker):
     _stop(server, thread)
     assert errors == []
     assert len(statuses) == 1000 and churn > 0
-    del server, thread, c, paths, workers, w, statuses, errors, worker
+    # dropped (not del: the closure shares these names)
+    server = thread = c = paths = workers = w = statuses = errors = worker = None
     after = _heap()
     diff = [(label, n - cost.get(label, 0)) for label, n, _ in summary.get_diff(before2, after)]
     diff = [row for row in diff if row[1] != 0]
