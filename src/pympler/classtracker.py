@@ -259,7 +259,6 @@ def _slow_texts(clip):
     return texts
 
 
-_birth = operator.attrgetter('birth')
 _level_of = operator.attrgetter('_resolution_level')
 _ref_of = operator.attrgetter('ref')
 _call_ref = weakref_ref.__call__
@@ -378,6 +377,10 @@ class ClassTracker(object):
         if trace_frame is not None:
             tobj.trace = _stack_records(trace_frame)
         self.index[name].append(tobj)
+        if oid in self.objects:
+            # a dead object's id reused: re-inserted at the end, so that the
+            # dict's order stays the order of birth (create_snapshot relies on it)
+            del self.objects[oid]
         self.objects[oid] = tobj
         if keep:
             self._keepalive.append(instance)
@@ -490,8 +493,8 @@ class ClassTracker(object):
         with self.snapshot_lock:
             timestamp = _get_time()
             sizer = asizeof.Asizer()
+            # in order of birth: _track re-inserts a reused id at the end
             tracked = list(self.objects.values())
-            tracked.sort(key=_birth)   # already in order unless ids were reused
             # strong references for the snapshot's duration: no object dies
             # between being excluded and being sized
             objs = list(map(_call_ref, map(_ref_of, tracked)))

@@ -620,3 +620,37 @@ def test_detach_under_foreign_wrapper(tracker):
     assert o.x == 5 and o.wrapped and not _tracked(tracker, o)
     Local.__init__ = own
     assert Local(1).x == 1
+
+
+def test_reused_id_keeps_snapshot_order_by_birth():
+    # Shared referents go to the object sized first, the oldest: an object
+    # tracked under a dead object's reused id is younger than the others.
+    class Node(object):
+        def __init__(self, shared=None):
+            self.shared = shared
+
+    tracker = ClassTracker()
+    try:
+        for _ in range(50):                  # until CPython reuses an address
+            a = Node()
+            tracker.track_object(a)
+            old_id = id(a)
+            shared = [0] * 1000
+            c = Node(shared)
+            tracker.track_object(c)
+            del a
+            b = Node(shared)
+            if id(b) == old_id:
+                break
+            tracker.detach_all()
+            tracker = ClassTracker()
+        else:
+            pytest.skip("no address was reused")
+        tracker.track_object(b)
+        assert list(tracker.objects.values())[-1].ref() is b
+        tracker.create_snapshot()
+        size_of = {id(t.ref()): t.snapshots[-1][1].size for t in tracker.objects.values()
+                   if t.ref() is not None}
+        assert size_of[id(c)] > size_of[id(b)] + asizeof.flatsize(shared) // 2
+    finally:
+        tracker.detach_all()
