@@ -510,3 +510,57 @@ def parse_only(value: str | None, known) -> list:
 
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------
+# Shared by the heap benchmarks (bench_heap, bench_refs, bench_retained,
+# bench_mprofile)
+# --------------------------------------------------------------------------
+
+class Rec:
+    """One record: 5 objects that muppy.get_objects() reports on every
+    CPython version (a ``__slots__`` instance, a unique str, a float, a
+    two-item list and a small dict of atoms, which the collector does not
+    track)."""
+
+    __slots__ = ("name", "value", "tags", "meta")
+
+    def __init__(self, i):
+        self.name = "rec-%d" % i          # unique str
+        self.value = i * 0.5              # float
+        self.tags = [i & 7, 1]            # list (tracked)
+        self.meta = {"k": i & 3}          # dict of atoms (untracked)
+
+
+def ensure_vendored(folder: Path, requirement: str, ready=None, log=log) -> Path:
+    """``pip install --no-deps --target folder requirement`` for this Python,
+    once (a stamp file per Python version; ``ready(folder)`` may say that an
+    earlier install is usable).  Peers are never dependencies of pympler."""
+    stamp = folder / (".installed-cp%d%d" % sys.version_info[:2])
+    if stamp.is_file() or (ready is not None and ready(folder)):
+        return folder
+    log("installing %s into %s (not a dependency of this project) ..." % (requirement, folder))
+    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+           "--no-deps", "--upgrade", "--target", str(folder), requirement]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError("could not install %s:\n%s" % (requirement, proc.stdout[-3000:]))
+    stamp.write_text("ok\n")
+    return folder
+
+
+def guppy_built(folder: Path) -> bool:
+    """guppy3's C extension for this Python is in *folder*."""
+    return any(folder.glob("guppy/**/*cpython-%d%d*.so" % sys.version_info[:2]))
+
+
+def import_vendored(folder: Path, module: str):
+    """Import *module* from *folder* in a worker that has not imported
+    pympler; refuse one that resolves elsewhere."""
+    if "pympler" in sys.modules:
+        raise ToolMismatch("pympler imported in the %s process" % module)
+    sys.path.insert(0, str(folder))
+    mod = __import__(module)
+    if not _inside(mod.__file__, folder):
+        raise ToolMismatch("%s resolved to %s" % (module, mod.__file__))
+    return mod

@@ -34,7 +34,6 @@ import argparse
 import datetime
 import gc
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -52,16 +51,7 @@ TOOLS = {"W6": ("ours", "pympler11", "guppy3"), "W7": ("ours", "pympler11")}
 TARGETS = {("W6", "pympler11"): 25.0, ("W6", "guppy3"): 5.0, ("W7", "pympler11"): 10.0}
 
 
-class Rec:
-    """One record: 5 objects that muppy.get_objects() reports."""
-
-    __slots__ = ("name", "value", "tags", "meta")
-
-    def __init__(self, i):
-        self.name = "rec-%d" % i          # unique str
-        self.value = i * 0.5              # float
-        self.tags = [i & 7, 1]            # list (tracked)
-        self.meta = {"k": i & 3}          # dict of atoms (untracked)
+Rec = H.Rec
 
 
 def build(n):
@@ -74,26 +64,12 @@ def build(n):
 
 def ensure_guppy3(log=H.log):
     """guppy3 in benchmarks/.vendor/guppy3, built for this Python."""
-    tag = "cpython-%d%d" % sys.version_info[:2]
-    if any(GUPPY_DIR.glob("guppy/**/*%s*.so" % tag)):
-        return GUPPY_DIR
-    log("installing guppy3 into %s (not a dependency of this project) ..." % GUPPY_DIR)
-    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-           "--upgrade", "--target", str(GUPPY_DIR), "guppy3"]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError("could not install guppy3:\n" + proc.stdout[-3000:])
-    return GUPPY_DIR
+    return H.ensure_vendored(GUPPY_DIR, "guppy3", H.guppy_built, log)
 
 
 def _worker_guppy(spec):
-    if "pympler" in sys.modules:
-        raise H.ToolMismatch("pympler imported in the guppy3 process")
-    sys.path.insert(0, str(GUPPY_DIR))
-    import guppy
+    H.import_vendored(GUPPY_DIR, "guppy")
     from guppy import hpy
-    if not H._inside(guppy.__file__, GUPPY_DIR):
-        raise H.ToolMismatch("guppy resolved to %s" % guppy.__file__)
     data = build(W6_RECORDS)
 
     def call():

@@ -36,14 +36,7 @@ EVENTS_OURS = 20
 EVENTS_11 = 2
 
 
-class Rec:
-    __slots__ = ("name", "value", "tags", "meta")
-
-    def __init__(self, i):
-        self.name = "rec-%d" % i
-        self.value = i * 0.5
-        self.tags = [i & 7, 1]
-        self.meta = {"k": i & 3}
+Rec = H.Rec
 
 
 def worker(spec: dict) -> dict:

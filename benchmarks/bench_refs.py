@@ -40,7 +40,6 @@ import argparse
 import datetime
 import gc
 import platform
-import subprocess
 import sys
 import types
 from pathlib import Path
@@ -63,16 +62,7 @@ TOOL_LABELS = {"ours": "ours", "gc": "gc.get_referrers", "objgraph": "objgraph",
                "guppy3": "guppy3"}
 
 
-class Rec:
-    """One record: 5 objects (as in bench_heap.py)."""
-
-    __slots__ = ("name", "value", "tags", "meta")
-
-    def __init__(self, i):
-        self.name = "rec-%d" % i
-        self.value = i * 0.5
-        self.tags = [i & 7, 1]
-        self.meta = {"k": i & 3}
+Rec = H.Rec
 
 
 class Target:
@@ -108,28 +98,12 @@ def innermost(chain):
 
 def ensure_vendored(name, log=H.log):
     """PyPI package name in benchmarks/.vendor/<name>, for this Python."""
-    folder = VENDOR[name]
-    stamp = folder / (".installed-cp%d%d" % sys.version_info[:2])
-    if stamp.is_file():
-        return folder
-    log("installing %s into %s (not a dependency of this project) ..." % (name, folder))
-    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-           "--no-deps", "--upgrade", "--target", str(folder), PYPI[name]]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError("could not install %s:\n%s" % (name, proc.stdout[-3000:]))
-    stamp.write_text("ok\n")
-    return folder
+    return H.ensure_vendored(VENDOR[name], PYPI[name],
+                             H.guppy_built if name == "guppy3" else None, log)
 
 
 def _import_vendored(name, module):
-    if "pympler" in sys.modules:
-        raise H.ToolMismatch("pympler imported in the %s process" % name)
-    sys.path.insert(0, str(VENDOR[name]))
-    mod = __import__(module)
-    if not H._inside(mod.__file__, VENDOR[name]):
-        raise H.ToolMismatch("%s resolved to %s" % (module, mod.__file__))
-    return mod
+    return H.import_vendored(VENDOR[name], module)
 
 
 def _check_referrers(objs, lists):
