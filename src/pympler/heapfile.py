@@ -138,9 +138,12 @@ def from_snapshot(snap, meta=None):
             strings.append(text)
         return k
 
-    type_ids = array(_U32, (sid(qual if mod in ("builtins", "", None) else "%s.%s" % (mod, qual))
-                            for qual, mod in snap.types()))
-    node_type = array(_U32, (type_ids[t] for t in snap.type_indices()))
+    # the type names first, in type-index order: node_type is the engine's
+    # type_indices as they are (a name two types share is stored twice)
+    for qual, mod in snap.types():
+        strings.append(qual if mod in ("builtins", "", None) else "%s.%s" % (mod, qual))
+    index.update((text, k) for k, text in enumerate(strings))
+    node_type = snap.type_indices()
     dom = snap.dominators()
     node_dom = array(_U32, (NO_INDEX if d >= n else d for d in dom))
     root_label = array(_U32, (sid(str(lab)) for lab in root_labels))
