@@ -480,6 +480,9 @@ named_ref_label(PymState *st, PyObject *o, PyObject *c)
         }
     }
     pym_refarray_free(&a);
+    if (res == NULL) {
+        PyErr_Clear();   /* a failed collect or format: a label found below is returned */
+    }
     if (res == NULL && special == PYM_S_EXCEPTION) {
         PyBaseExceptionObject *e = (PyBaseExceptionObject *)o;
         if (e->traceback == c) {
