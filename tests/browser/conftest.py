@@ -43,7 +43,10 @@ class Browser(object):
             return None
         os.makedirs(where, exist_ok=True)
         path = os.path.join(where, name + ".png")
-        # the whole page: grow the window to the document's size first
+        # the whole page: fit the window to the document's size first (from a
+        # small window: a short page would otherwise report the height the
+        # window grew to for a longer page before)
+        self.driver.set_window_size(1280, 600)
         height = self.driver.execute_script(
             "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")
         self.driver.set_window_size(1280, min(max(int(height), 600), 8000))
