@@ -67,6 +67,28 @@ frame_extra_edges(PymWalk *w, PyObject *f, int all)
     return 0;
 }
 
+/* Report the edges of o through the walk's hook: its tp_traverse, and for a
+ * frame its locals (3.11+: the frame object of a running frame is not
+ * tracked, so the walk did not report them).  0 / -1. */
+static int
+object_edges(PymWalk *w, PyObject *o)
+{
+    PyTypeObject *tp = Py_TYPE(o);
+    if (PyObject_IS_GC(o) && tp->tp_traverse != NULL) {
+        w->w_cur = o;
+        if (tp->tp_traverse(o, hook_visit, w) != 0) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_SystemError, "tp_traverse failed");
+            }
+            return -1;
+        }
+    }
+    if (PyFrame_Check(o) && frame_extra_edges(w, o, 0) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
 /* Every edge the walk itself did not report: the locals of the frames it
  * found and the referents of the untracked containers.  0 / -1. */
 static int
@@ -79,19 +101,7 @@ walk_extra_edges(PymWalk *w)
         }
     }
     for (i = 0; i < w->w_untracked.v_len; i++) {
-        PyObject *o = w->w_untracked.v_items[i];
-        PyTypeObject *tp = Py_TYPE(o);
-        if (PyObject_IS_GC(o) && tp->tp_traverse != NULL) {
-            w->w_cur = o;
-            if (tp->tp_traverse(o, hook_visit, w) != 0) {
-                if (!PyErr_Occurred()) {
-                    PyErr_SetString(PyExc_SystemError, "tp_traverse failed");
-                }
-                return -1;
-            }
-        }
-        /* 3.11+: the frame object of a running frame is not tracked */
-        if (PyFrame_Check(o) && frame_extra_edges(w, o, 0) < 0) {
+        if (object_edges(w, w->w_untracked.v_items[i]) < 0) {
             return -1;
         }
     }
@@ -703,18 +713,7 @@ mark_from(PymWalk *w, PyObject *t)
         return 0;
     }
     for (i = 0; i < PyTuple_GET_SIZE(t); i++) {
-        PyObject *o = PyTuple_GET_ITEM(t, i);
-        PyTypeObject *tp = Py_TYPE(o);
-        if (PyObject_IS_GC(o) && tp->tp_traverse != NULL) {
-            w->w_cur = o;
-            if (tp->tp_traverse(o, hook_visit, w) != 0) {
-                if (!PyErr_Occurred()) {
-                    PyErr_SetString(PyExc_SystemError, "tp_traverse failed");
-                }
-                return -1;
-            }
-        }
-        if (PyFrame_Check(o) && frame_extra_edges(w, o, 0) < 0) {
+        if (object_edges(w, PyTuple_GET_ITEM(t, i)) < 0) {
             return -1;
         }
     }
