@@ -298,6 +298,7 @@ def api_cases(notes):
     refgraph = optional_module("pympler.refgraph")
     garbagegraph = optional_module("pympler.garbagegraph")
     retained = optional_module("pympler.retained")
+    cli = optional_module("pympler.cli")
     web = optional_module("pympler.web")
     G, P, S = GRAPH, PLAIN, SLOTTED
     table = [
@@ -407,6 +408,9 @@ def api_cases(notes):
          lambda f: lambda: retained_numbers(retained), True),
         ("retained.snapshot() dropped unreleased in a frame", retained, "snapshot",
          lambda f: lambda: (lambda s: len(s))(f()), True),
+        # pympler.cli: the report and diff of a small saved snapshot
+        ("cli.main(['report', FILE]) + main(['diff', FILE, FILE])", cli, "main", cli_report,
+         True),
         # pympler.web: every page once through the WSGI application (no socket)
         ("web.make_app(): every page", web, "make_app", web_pages, True),
     ]
@@ -428,6 +432,7 @@ def api_cases(notes):
                                 ("pympler.refgraph", refgraph),
                                 ("pympler.garbagegraph", garbagegraph),
                                 ("pympler.retained", retained),
+                                ("pympler.cli", cli),
                                 ("pympler.web", web))
                if mod is None]
     if missing:
@@ -452,6 +457,27 @@ def retained_numbers(retained):
     str(retained.diff(a, b, 5))
     b.addresses(), b.flat_sizes(), b.retained_sizes(), b.type_indices(), b.dominators()
     b.edges(), b.roots(), b.types(), b.retained_size(GRAPH)
+
+
+def cli_report(main):
+    """``pympler report FILE`` and ``pympler diff FILE FILE`` of a snapshot
+    saved once (without objects: numbers only), output swallowed."""
+    import contextlib
+    import tempfile
+
+    from pympler import retained
+
+    folder = tempfile.mkdtemp(prefix="pympler-leakcheck-")
+    path = os.path.join(folder, "leak.pymheap")
+    snap = retained.snapshot(keep_objects=False)
+    snap.save(path)
+    del snap
+
+    def call():
+        with contextlib.redirect_stdout(io.StringIO()):
+            main(["report", "-q", "--top", "3", path])
+            main(["diff", "-q", "--top", "3", path, path])
+    return call
 
 
 def reference_graph(ReferenceGraph):
