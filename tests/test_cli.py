@@ -273,6 +273,15 @@ def test_report_html(saved, tmp_path, capsys):
     assert "pympler heap snapshot:" in capsys.readouterr().out
 
 
+def test_run_html(tmp_path):
+    pytest.importorskip("pympler.heapreport")
+    _write(tmp_path / "cachy.py", CACHE_SCRIPT)
+    rc, out, err = _pympler(["run", "--no-save", "--html", "run.html", "cachy.py"], tmp_path)
+    assert rc == 0 and err == "", err
+    text = (tmp_path / "run.html").read_text(encoding="utf-8")
+    assert text.lstrip().lower().startswith("<!doctype html") and ".cache" in text
+
+
 # -- diff --------------------------------------------------------------------
 
 def test_diff_puts_the_type_that_grew_first(saved, capsys):

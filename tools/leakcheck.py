@@ -462,12 +462,15 @@ def retained_numbers(retained):
 def cli_report(main):
     """``pympler report FILE`` and ``pympler diff FILE FILE`` of a snapshot
     saved once (without objects: numbers only), output swallowed."""
+    import atexit
     import contextlib
+    import shutil
     import tempfile
 
     from pympler import retained
 
     folder = tempfile.mkdtemp(prefix="pympler-leakcheck-")
+    atexit.register(shutil.rmtree, folder, True)
     path = os.path.join(folder, "leak.pymheap")
     snap = retained.snapshot(keep_objects=False)
     snap.save(path)
