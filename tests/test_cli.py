@@ -154,6 +154,20 @@ def test_run_missing_script_or_module_gives_1(tmp_path):
     assert "Traceback" not in err
 
 
+def test_run_report_escapes_control_characters_and_unencodable_text(tmp_path):
+    _write(tmp_path / "odd.py", """\
+        import sys, types
+        m = types.ModuleType("odd")
+        m.big = bytearray(4000000)
+        sys.modules["\\x1b[2Jm\\xe9"] = m        # a terminal escape and an e-acute
+        """)
+    rc, out, err = _pympler(["run", "--no-save", "--top", "3", "odd.py"], tmp_path,
+                            PYTHONIOENCODING="ascii")
+    assert rc == 0, err
+    assert "\x1b" not in out and "\xe9" not in out
+    assert "module \\x1b[2Jm\\xe9 -> .big" in out, out
+
+
 @pytest.mark.skipif(not IS_POSIX, reason="SIGUSR1 is POSIX")
 def test_run_sigusr1_takes_a_numbered_snapshot_and_goes_on(tmp_path):
     _write(tmp_path / "sig.py", """\
@@ -330,6 +344,17 @@ def test_bad_arguments_give_2(argv, capsys):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert "usage: pympler" in err and "error:" in err
+
+
+def test_text_report_checks_its_arguments():
+    with pytest.raises(TypeError, match="retained.Snapshot, not dict"):
+        cli.text_report({})
+    snap = retained.snapshot(keep_objects=False)
+    for top in (0, -1, 1.5, "3"):
+        with pytest.raises(ValueError, match="top must be an int >= 1"):
+            cli.text_report(snap, top)
+    text = cli.text_report(snap, 2)
+    assert text.startswith("pympler heap snapshot: ") and "By module" in text
 
 
 def test_run_words_are_split_at_the_script():

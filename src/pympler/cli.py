@@ -126,13 +126,23 @@ def _signed(n):
     return ("+" if n > 0 else "-" if n < 0 else "") + _pp(abs(n))
 
 
+def _printable(text):
+    """*text* with its control characters escaped: names and labels come
+    from the program's objects or from a file, and must not drive the
+    terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _clip(line, width=WIDTH):
+    line = _printable(line)
     return line if len(line) <= width else line[:width - 3] + "..."
 
 
 def _wrap_path(text, indent, width=WIDTH):
     """Lines of a one-line path, broken after ' -> ' to fit *width*."""
-    parts = text.split(" -> ")
+    parts = _printable(text).split(" -> ")
     lines, cur = [], indent + parts[0]
     for part in parts[1:]:
         piece = " -> " + part
@@ -216,8 +226,13 @@ def text_report(snap, top=10):
     and time of the snapshot), the ``top`` largest retainers each with its
     retention path from a root, then the ``top`` types and modules by
     retained size.  Fits in 100 columns."""
-    if top < 1:
-        raise ValueError("text_report: top must be at least 1, not %r" % (top,))
+    from pympler import retained
+
+    if not isinstance(snap, retained.Snapshot):
+        raise TypeError("text_report() takes a retained.Snapshot, not %s"
+                        % (type(snap).__name__,))
+    if type(top) is not int or top < 1:
+        raise ValueError("text_report: top must be an int >= 1, not %r" % (top,))
     out = _heading(snap)
     out += ["", "Largest retainers (retained: what freeing the object would free; a chain of",
             "objects holding nearly the same memory is shown once, at its last object)",
@@ -300,7 +315,11 @@ def _emit(stream, text):
     if stream is None:
         return
     try:
-        stream.write(text)
+        try:
+            stream.write(text)
+        except UnicodeEncodeError:      # e.g. LANG=C: escape what it cannot encode
+            enc = getattr(stream, "encoding", None) or "ascii"
+            stream.write(text.encode(enc, "backslashreplace").decode(enc))
         stream.flush()
     except (OSError, ValueError):
         pass
