@@ -408,6 +408,8 @@ def api_cases(notes):
          lambda f: lambda: retained_numbers(retained), True),
         ("retained.snapshot() dropped unreleased in a frame", retained, "snapshot",
          lambda f: lambda: (lambda s: len(s))(f()), True),
+        ("retained: save with labels, load, retention_path, diff_paths, bad arrays", retained,
+         "load", lambda f: lambda: retained_files(retained), True),
         # pympler.cli: the report and diff of a small saved snapshot
         ("cli.main(['report', FILE]) + main(['diff', FILE, FILE])", cli, "main", cli_report,
          True),
@@ -481,6 +483,30 @@ def cli_report(main):
             main(["report", "-q", "--top", "3", path])
             main(["diff", "-q", "--top", "3", path, path])
     return call
+
+
+def retained_files(retained):
+    """A held snapshot saved with its edge labels, loaded back and queried;
+    graph_from_arrays refusing bad arrays."""
+    import tempfile
+    from array import array
+
+    from pympler import _core
+    with tempfile.TemporaryDirectory() as where:
+        path = os.path.join(where, "heap.pymheap.gz")
+        with retained.snapshot() as snap:
+            snap.save(path)
+            i = snap.index(GRAPH["strs"])
+            loaded = retained.load(path)
+            str(retained.diff_paths(loaded, snap, 5, top=20))
+        str(loaded.top(3)), str(loaded.by_type(3)), str(loaded.by_module(3))
+        str(loaded.retention_path(loaded.retainer(i))), str(loaded.retains(loaded.top(1)[0], 3))
+    try:
+        _core.graph_from_arrays(array("Q", [1]), array("I", [0]), array("Q", [8]),
+                                array("I", [0, 1]), array("I", [5]), array("I", [0]), (),
+                                [("T", "m")])
+    except ValueError:
+        pass
 
 
 def reference_graph(ReferenceGraph):
