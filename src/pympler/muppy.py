@@ -311,12 +311,9 @@ def _roots(skip):
     """The explicit roots of the heap, as a tuple of (object, label): the
     modules of ``sys.modules`` then every thread's frames but those in
     skip (find_path, pympler.retained)."""
-    roots, seen = [], set()
+    roots = []
     for name, mod in list(sys.modules.items()):
-        # a module under two names (os.path is posixpath) is one root, named
-        # by its first name: the engine keeps one node (and label) per object
-        if issubclass(type(mod), ModuleType) and id(mod) not in seen:
-            seen.add(id(mod))
+        if issubclass(type(mod), ModuleType):
             roots.append((mod, "module %s" % (name,) if type(name) is str else "module"))
     roots.extend(_root_frames(skip))
     return tuple(roots)
