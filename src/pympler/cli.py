@@ -556,7 +556,10 @@ class _Runner(object):
         from pympler import retained
 
         ok = True
-        est = sys.getallocatedblocks() * _RATE["snapshot"]
+        # 0 when pymalloc is off (PYTHONMALLOC=malloc): count the gc objects,
+        # about half of the blocks
+        blocks = sys.getallocatedblocks() or 2 * len(gc.get_objects())
+        est = blocks * _RATE["snapshot"]
         with self.progress.stage("snapshot", est):
             gc.collect()
             snap = retained.snapshot(ignore=(self,))
