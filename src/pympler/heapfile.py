@@ -327,10 +327,11 @@ _NODE_TYPES = ["hidden", "array", "string", "object", "code", "closure", "regexp
                "bigint", "object shape"]
 _EDGE_FIELDS = ["type", "name_or_index", "to_node"]
 _EDGE_TYPES = ["context", "element", "property", "internal", "hidden", "shortcut", "weak"]
-_KIND = {"str": 2, "bytes": 2, "list": 1, "tuple": 1, "set": 1, "frozenset": 1,
-         "function": 5, "builtin_function_or_method": 5, "method": 5, "code": 4,
-         "int": 7, "float": 7, "complex": 7, "bool": 7, "cell": 0, "frame": 9,
-         "module": 9}
+# DevTools node types: its "array" and "hidden" nodes lose their size to the
+# object that alone holds them (calculateShallowSizes), "closure" nodes are
+# all named "Function", "synthetic" ones are left out of the summary: a
+# Python list, cell, function or module is an "object" named by its type
+_KIND = {"str": 2, "bytes": 2, "code": 4, "int": 7, "float": 7, "complex": 7, "bool": 7}
 _E_ELEMENT, _E_PROPERTY, _E_INTERNAL, _E_CONTEXT = 1, 2, 3, 0
 
 
@@ -371,7 +372,7 @@ def to_heapsnapshot(data):
     for i in range(data.node_count):
         tname = data.strings[data.node_type[i]]
         kind = _KIND.get(tname, 3)
-        name = data.strings[data.node_name[i]] if kind == 3 or kind == 9 else tname
+        name = data.strings[data.node_name[i]] if kind == 3 else tname
         first, last = data.edge_start[i], data.edge_start[i + 1]
         nodes.extend([kind, sid(name), 2 * (i + 1) + 1, data.node_size[i], last - first, 0, 0])
         for k in range(first, last):
