@@ -436,13 +436,18 @@ class Snapshot(object):
         the paths."""
         parent_b, pedge_b = self._g.bfs_tree()
         parent, pedge = _arr("I", parent_b), _arr("I", pedge_b)
+        names = self._g.root_labels()
+        roots = _arr("I", self._g.roots()[:4 * len(names)])
+        root_label = {}
+        for r, name in zip(roots, names):
+            root_label.setdefault(r, name)
         n, labels, groups = self.count, {}, {}
         for i in self._g.top(top):
             chain = [i]
             while parent[chain[-1]] != n:
                 chain.append(parent[chain[-1]])
             chain.reverse()
-            steps = [(self._retainer(chain[0]), self._root_label(chain[0]))]
+            steps = [(self._retainer(chain[0]), root_label.get(chain[0]))]
             for k in range(1, len(chain)):
                 e = pedge[chain[k]]
                 if e not in labels:
@@ -453,14 +458,6 @@ class Snapshot(object):
             g[0] += 1
             g[1] += self._g.node(i)[2]
         return groups
-
-    def _root_label(self, i):
-        nodes, labels = self._g.roots(), self._g.root_labels()
-        roots = _arr("I", nodes[:4 * len(labels)])
-        for k, r in enumerate(roots):
-            if r == i:
-                return labels[k]
-        return None
 
     def edge_labels(self, base=0):
         """``(labels, strings)``: ``array('I')`` of one index per edge (into
