@@ -296,7 +296,7 @@ class Snapshot(object):
 
     def _node(self, obj):
         if type(obj) is Retainer:   # not isinstance: it would ask obj for __class__
-            if (0 <= obj.index < self.count and type(obj.index) is int
+            if (type(obj.index) is int and 0 <= obj.index < self.count
                     and self._g.node(obj.index)[0] == obj.address):
                 return obj.index
             raise ValueError("the Retainer (%s) is not from this snapshot" % (_short(obj),))
@@ -548,11 +548,11 @@ def _from_data(data):
     strings = data.strings
     nlabelled = 0
     for lab in data.root_label:
-        if lab == heapfile_NO_INDEX:
+        if lab == _NONE32:
             break
         nlabelled += 1
     root_labels = tuple(strings[data.root_label[k]] for k in range(nlabelled))
-    has_labels = any(x != heapfile_NO_INDEX for x in set(data.edge_label))
+    has_labels = any(x != _NONE32 for x in set(data.edge_label))
     graph = _core.graph_from_arrays(
         data.node_addr, node_type, data.node_size, data.edge_start, data.edge_to, data.roots,
         root_labels, types, data.edge_label if has_labels else None,
@@ -562,8 +562,6 @@ def _from_data(data):
     snap._data = data
     return snap
 
-
-heapfile_NO_INDEX = _NONE32
 
 
 def diff_paths(old, new, n=None, top=200):
