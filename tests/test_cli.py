@@ -358,7 +358,8 @@ def test_help_in_a_subprocess(tmp_path):
 @pytest.mark.parametrize("argv", [[], ["bogus"], ["run"], ["run", "-q"], ["report"],
                                   ["report", "f", "--top", "0"], ["diff", "a"],
                                   ["diff", "a", "b", "--by", "size"], ["run", "--top"],
-                                  ["report", "f", "--nosuch"]])
+                                  ["report", "f", "--nosuch"],
+                                  ["run", "--out", "f.gz", "s.py"]])   # no abbreviations
 def test_bad_arguments_give_2(argv, capsys):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
@@ -376,6 +377,14 @@ def test_text_report_checks_its_arguments():
     assert text.startswith("pympler heap snapshot: ") and "By module" in text
 
 
+def test_run_grouped_short_options(tmp_path):
+    _write(tmp_path / "g.py", "import sys\nprint('args', sys.argv[1:])\n")
+    rc, out, err = _pympler(["run", "-qo", "g.pymheap.gz", "g.py", "-qo", "x"], tmp_path,
+                            PYMPLER_PROGRESS_AFTER="0")
+    assert (rc, err) == (0, "")
+    assert "args ['-qo', 'x']" in out and (tmp_path / "g.pymheap.gz").exists()
+
+
 def test_run_words_are_split_at_the_script():
     split = cli._split_run
     assert split(["-o", "f", "--top", "3", "s.py", "-o", "x"]) == (
@@ -384,6 +393,12 @@ def test_run_words_are_split_at_the_script():
     assert split(["-m", "mod", "--", "-m"]) == (["-m", "mod"], [], ["--", "-m"])
     assert split(["-mmod", "x"]) == (["-mmod"], [], ["x"])
     assert split(["--top=3", "s.py"]) == (["--top=3"], ["s.py"], [])
+    assert split(["-qo", "f.gz", "s.py", "-q"]) == (["-qo", "f.gz"], ["s.py"], ["-q"])
+    assert split(["-of.gz", "s.py"]) == (["-of.gz"], ["s.py"], [])
+    assert split(["-qm", "mod", "a"]) == (["-qm", "mod"], [], ["a"])
+    assert split(["-qmmod", "a"]) == (["-qmmod"], [], ["a"])
+    assert split(["--output", "-m", "s.py"]) == (["--output", "-m"], ["s.py"], [])
+    assert split(["--no-save"]) == (["--no-save"], [], [])
     assert cli._numbered("pympler-9.pymheap.gz", 2) == "pympler-9-2.pymheap.gz"
     assert cli._numbered("out.pymheap", 1) == "out-1.pymheap"
     assert cli._numbered("x/snap.bin", 3) == "x/snap-3.bin"

@@ -419,8 +419,10 @@ def _parser():
                     "from the whole heap's dominator tree.")
     sub = p.add_subparsers(dest="verb", metavar="{run,report,diff}")
     sub.required = True
+    # no abbreviated options for run: the words are split at the script by
+    # _split_run, which must know which options take a value
     run = sub.add_parser(
-        "run", parents=[common], formatter_class=fmt, epilog=_RUN_EPILOG,
+        "run", parents=[common], formatter_class=fmt, epilog=_RUN_EPILOG, allow_abbrev=False,
         usage="pympler run [options] (script.py | -m module) [args ...]",
         help="run a script, then report on its heap",
         description="Run a Python script (or module) and report what keeps its memory "
@@ -458,7 +460,8 @@ def _parser():
 
 
 # options of `run` that take a value (the first other word is the script)
-_RUN_VALUED = ("-o", "--output", "--top", "--html")
+_RUN_VALUED = ("--output", "--top", "--html")
+_RUN_SHORT_FLAGS = "qh"         # -q, -h; -o FILE and -m module take a value
 
 
 def _split_run(words):
@@ -470,14 +473,20 @@ def _split_run(words):
         w = words[i]
         if w == "--":
             return words[:i], words[i + 1:i + 2], words[i + 2:]
-        if w == "-m":
-            return words[:i + 2], [], words[i + 2:]
-        if w.startswith("-m") and not w.startswith("--"):
-            return words[:i + 1], [], words[i + 1:]
         if w in _RUN_VALUED:
             i += 2
+        elif w.startswith("--"):
+            i += 1                      # a flag, --opt=value, or unknown (argparse says)
         elif w.startswith("-") and w != "-":
-            i += 1
+            # short options, maybe grouped: -q, -qo FILE, -oFILE, -qm mod, -mmod
+            j = 1
+            while j < len(w) and w[j] in _RUN_SHORT_FLAGS:
+                j += 1
+            last = j + 1 == len(w)
+            if j < len(w) and w[j] == "m":
+                k = i + 2 if last else i + 1
+                return words[:k], [], words[k:]
+            i += 2 if (j < len(w) and w[j] == "o" and last) else 1
         else:
             return words[:i], [w], words[i + 1:]
     return words, [], []
