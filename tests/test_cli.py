@@ -472,6 +472,10 @@ def test_installed_script_runs_main():
         dist = metadata.distribution("pympler")
     except metadata.PackageNotFoundError:
         pytest.skip("pympler is not installed (tests run from the source tree)")
+    import pympler
+    installed = os.path.realpath(str(dist.locate_file("pympler/__init__.py")))
+    if installed != os.path.realpath(pympler.__file__):
+        pytest.skip("the installed pympler (%s) is not the one under test" % installed)
     scripts = [ep for ep in dist.entry_points if ep.group == "console_scripts"]
     assert [(ep.name, ep.value) for ep in scripts] == [("pympler", "pympler.cli:main")]
     exe = os.path.join(os.path.dirname(sys.executable),
