@@ -66,7 +66,7 @@ typedef struct {
     int g_held;
     PymState *g_st;          /* the module's state, for the edge labeller */
     uint32_t *g_size;        /* n: flat size, BIG_SIZE: in g_bigsize */
-    PymPtrMap g_bigsize;     /* address -> flat size, for sizes >= BIG_SIZE */
+    PymPtrMap g_bigsize;     /* node index + 1 -> flat size, for sizes >= BIG_SIZE */
     uint32_t *g_type;        /* n: index into g_typenames */
     uint32_t *g_off;         /* n + 1: edges of k are g_edge[g_off[k]..g_off[k+1]] */
     uint32_t *g_edge;
@@ -86,6 +86,9 @@ typedef struct {
     int64_t *g_modagg;       /* per module: count, flat, retained */
     Py_ssize_t g_ntypes;
     Py_ssize_t g_nmods;
+    uint32_t *g_elabel;      /* loaded graphs: edge label (index into g_strings) or NONE32 */
+    PyObject *g_strings;     /* list of str, or NULL */
+    int g_busy;              /* edge_labels() runs: release() must wait */
 } PymHeapGraphObject;
 
 /* ---- growable uint32 array ------------------------------------------- */
@@ -412,7 +415,7 @@ sizes_and_types(PymState *st, PymHeapGraphObject *g)
         }
         if ((uint64_t)sz >= BIG_SIZE) {
             g->g_size[k] = BIG_SIZE;
-            if (pym_ptrmap_setdefault(&g->g_bigsize, o, sz) < 0) {
+            if (pym_ptrmap_setdefault(&g->g_bigsize, (void *)(uintptr_t)(k + 1), sz) < 0) {
                 goto done;
             }
         }
@@ -444,7 +447,7 @@ flat_size(const PymHeapGraphObject *g, Py_ssize_t k)
 {
     uint32_t s = g->g_size[k];
     if (s == BIG_SIZE) {
-        Py_ssize_t *v = pym_ptrmap_get(&g->g_bigsize, g->g_obj[k]);
+        Py_ssize_t *v = pym_ptrmap_get(&g->g_bigsize, (void *)(uintptr_t)(k + 1));
         return v != NULL ? (uint64_t)*v : s;
     }
     return s;
@@ -788,6 +791,8 @@ graph_dealloc(PymHeapGraphObject *g)
     PyMem_RawFree(g->g_typemod);
     PyMem_RawFree(g->g_typeagg);
     PyMem_RawFree(g->g_modagg);
+    PyMem_RawFree(g->g_elabel);
+    Py_XDECREF(g->g_strings);
     Py_XDECREF(g->g_rootlabels);
     Py_XDECREF(g->g_typenames);
     Py_XDECREF(g->g_modnames);
@@ -860,9 +865,26 @@ graph_type_indices(PymHeapGraphObject *g, PyObject *unused)
 }
 
 static PyObject *
-graph_idoms(PymHeapGraphObject *g, PyObject *unused)
+graph_idoms(PymHeapGraphObject *g, PyObject *args)
 {
-    return u32_bytes(g->g_idom, g->g_n);
+    unsigned long root = (unsigned long)g->g_n;
+    PyObject *res;
+    Py_ssize_t k;
+    uint32_t *v;
+    if (!PyArg_ParseTuple(args, "|k:idoms", &root)) {
+        return NULL;
+    }
+    res = u32_bytes(g->g_idom, g->g_n);
+    if (res == NULL || root == (unsigned long)g->g_n) {
+        return res;
+    }
+    v = (uint32_t *)PyBytes_AS_STRING(res);
+    for (k = 0; k < g->g_n; k++) {
+        if (v[k] == (uint32_t)g->g_n) {
+            v[k] = (uint32_t)root;
+        }
+    }
+    return res;
 }
 
 static PyObject *
@@ -988,6 +1010,10 @@ graph_index(PymHeapGraphObject *g, PyObject *o)
 static PyObject *
 graph_release_meth(PymHeapGraphObject *g, PyObject *unused)
 {
+    if (g->g_busy) {
+        PyErr_SetString(PyExc_RuntimeError, "release: the heap graph is labelling its edges");
+        return NULL;
+    }
     graph_release(g);
     Py_RETURN_NONE;
 }
@@ -1137,6 +1163,18 @@ done:
     return res;
 }
 
+/* The stored label of edge e (loaded graphs): new reference, NULL for
+ * none. */
+static PyObject *
+stored_label(PymHeapGraphObject *g, uint32_t e)
+{
+    uint32_t lab = g->g_elabel[e];
+    if (lab == NONE32 || g->g_strings == NULL || (Py_ssize_t)lab >= PyList_GET_SIZE(g->g_strings)) {
+        return NULL;
+    }
+    return Py_NewRef(PyList_GET_ITEM(g->g_strings, lab));
+}
+
 PyDoc_STRVAR(graph_path_doc,
 "path(i) -> list of (index, label)\n\n"
 "A shortest reference path from a root to node i, breadth-first from the\n"
@@ -1213,6 +1251,15 @@ graph_path(PymHeapGraphObject *g, PyObject *arg)
             PyObject *gp = k >= 2 ? g->g_obj[queue[len - k + 1]] : NULL;
             label = pym_graph_edge_label(g->g_st, gp, g->g_obj[queue[len - k]], g->g_obj[node]);
         }
+        else if (g->g_elabel != NULL) {
+            uint32_t from = queue[len - k], e;
+            for (e = g->g_off[from]; e < g->g_off[from + 1]; e++) {
+                if (g->g_edge[e] == node) {
+                    label = stored_label(g, e);
+                    break;
+                }
+            }
+        }
         step = Py_BuildValue("(IO)", (unsigned int)node, label != NULL ? label : Py_None);
         Py_XDECREF(label);
         if (step == NULL) {
@@ -1225,6 +1272,230 @@ done:
     PyMem_RawFree(parent);
     PyMem_RawFree(queue);
     return res;
+}
+
+/* Grow *buf (PyObject * slots) to hold n.  0 / -1. */
+static int
+slots_reserve(PyObject ***buf, Py_ssize_t *cap, Py_ssize_t n)
+{
+    PyObject **v;
+    if (n <= *cap) {
+        return 0;
+    }
+    v = (PyObject **)PyMem_RawRealloc(*buf, ((size_t)n + 16) * sizeof(PyObject *));
+    if (v == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *buf = v;
+    *cap = n + 16;
+    return 0;
+}
+
+PyDoc_STRVAR(graph_edge_labels_doc,
+"edge_labels(base=0) -> (bytes, list)\n\n"
+"The label of every edge, as a uint32 index into the list of distinct\n"
+"label strings plus base (0xFFFFFFFF: no label), in edge order.  Needs a\n"
+"held graph; reads structures only (no user code runs).");
+
+static PyObject *
+graph_edge_labels(PymHeapGraphObject *g, PyObject *args)
+{
+    Py_ssize_t base = 0;
+    PyObject *labels = NULL, *index = NULL, *bytes = NULL, *res = NULL;
+    PyObject **targets = NULL, **out = NULL;
+    Py_ssize_t tcap = 0, ocap = 0, k, i;
+    uint32_t *lab;
+    size_t ne = g->g_off[g->g_n];
+
+    if (!PyArg_ParseTuple(args, "|n:edge_labels", &base)) {
+        return NULL;
+    }
+    if (base < 0 || base >= (Py_ssize_t)NONE32 / 2) {
+        PyErr_SetString(PyExc_ValueError, "edge_labels: base out of range");
+        return NULL;
+    }
+    if (!g->g_held) {
+        PyErr_SetString(PyExc_ValueError,
+                        "edge_labels: the heap graph was released (labels need the objects)");
+        return NULL;
+    }
+    labels = PyList_New(0);
+    index = PyDict_New();
+    bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(ne * sizeof(uint32_t)));
+    if (labels == NULL || index == NULL || bytes == NULL) {
+        goto done;
+    }
+    lab = (uint32_t *)PyBytes_AS_STRING(bytes);
+    g->g_busy = 1; /* a finaliser run by an allocation cannot release the objects */
+    for (k = 0; k < g->g_n; k++) {
+        uint32_t first = g->g_off[k];
+        Py_ssize_t d = (Py_ssize_t)(g->g_off[k + 1] - first);
+        if (d == 0) {
+            continue;
+        }
+        if (slots_reserve(&targets, &tcap, d) < 0 || slots_reserve(&out, &ocap, d) < 0) {
+            goto done;
+        }
+        for (i = 0; i < d; i++) {
+            targets[i] = g->g_obj[g->g_edge[first + i]];
+            out[i] = NULL;
+        }
+        if (pym_graph_label_edges(g->g_st, g->g_obj[k], targets, d, out) < 0) {
+            goto done;
+        }
+        for (i = 0; i < d; i++) {
+            PyObject *text = out[i], *idx;
+            out[i] = NULL;
+            if (text == NULL) {
+                lab[first + i] = NONE32;
+                continue;
+            }
+            idx = PyDict_GetItemWithError(index, text); /* exact str keys: no user code */
+            if (idx == NULL) {
+                Py_ssize_t next = PyList_GET_SIZE(labels);
+                if (PyErr_Occurred() || next + base >= (Py_ssize_t)NONE32
+                    || (idx = PyLong_FromSsize_t(next + base)) == NULL) {
+                    if (!PyErr_Occurred()) {
+                        PyErr_SetString(PyExc_MemoryError, "edge_labels: too many labels");
+                    }
+                    Py_DECREF(text);
+                    for (i = i + 1; i < d; i++) {
+                        Py_CLEAR(out[i]);
+                    }
+                    goto done;
+                }
+                if (PyDict_SetItem(index, text, idx) < 0 || PyList_Append(labels, text) < 0) {
+                    Py_DECREF(idx);
+                    Py_DECREF(text);
+                    for (i = i + 1; i < d; i++) {
+                        Py_CLEAR(out[i]);
+                    }
+                    goto done;
+                }
+                Py_DECREF(idx);
+                lab[first + i] = (uint32_t)(next + base);
+            }
+            else {
+                lab[first + i] = (uint32_t)PyLong_AsUnsignedLong(idx);
+            }
+            Py_DECREF(text);
+        }
+    }
+    res = PyTuple_Pack(2, bytes, labels);
+done:
+    g->g_busy = 0;
+    PyMem_RawFree(targets);
+    PyMem_RawFree(out);
+    Py_XDECREF(labels);
+    Py_XDECREF(index);
+    Py_XDECREF(bytes);
+    return res;
+}
+
+PyDoc_STRVAR(graph_bfs_tree_doc,
+"bfs_tree() -> (bytes, bytes)\n\n"
+"Breadth-first search from the roots in order: per node the uint32 index\n"
+"of its parent (the number of nodes for a root) and of the edge from the\n"
+"parent (0xFFFFFFFF for a root).  The parents of a node give a shortest\n"
+"path from a root, the one path() returns.");
+
+static PyObject *
+graph_bfs_tree(PymHeapGraphObject *g, PyObject *unused)
+{
+    PyObject *pbytes = NULL, *ebytes = NULL, *res = NULL;
+    uint32_t *parent, *pedge, *queue = NULL;
+    size_t head = 0, tail = 0;
+    Py_ssize_t k;
+
+    pbytes = PyBytes_FromStringAndSize(NULL, g->g_n * (Py_ssize_t)sizeof(uint32_t));
+    ebytes = PyBytes_FromStringAndSize(NULL, g->g_n * (Py_ssize_t)sizeof(uint32_t));
+    queue = (uint32_t *)PyMem_RawMalloc(((size_t)g->g_n + 1) * sizeof(uint32_t));
+    if (pbytes == NULL || ebytes == NULL) {
+        goto done;
+    }
+    if (queue == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    parent = (uint32_t *)PyBytes_AS_STRING(pbytes);
+    pedge = (uint32_t *)PyBytes_AS_STRING(ebytes);
+    for (k = 0; k < g->g_n; k++) {
+        parent[k] = UNSEEN;
+        pedge[k] = NONE32;
+    }
+    for (k = 0; k < g->g_nroot; k++) {
+        uint32_t v = g->g_root[k];
+        if (parent[v] == UNSEEN) {
+            parent[v] = (uint32_t)g->g_n;
+            queue[tail++] = v;
+        }
+    }
+    while (head < tail) {
+        uint32_t v = queue[head++], e;
+        for (e = g->g_off[v]; e < g->g_off[v + 1]; e++) {
+            uint32_t w = g->g_edge[e];
+            if (parent[w] == UNSEEN) {
+                parent[w] = v;
+                pedge[w] = e;
+                queue[tail++] = w;
+            }
+        }
+    }
+    res = PyTuple_Pack(2, pbytes, ebytes);
+done:
+    PyMem_RawFree(queue);
+    Py_XDECREF(pbytes);
+    Py_XDECREF(ebytes);
+    return res;
+}
+
+PyDoc_STRVAR(graph_edge_label_doc,
+"edge_label(e, gp=-1) -> str or None\n\n"
+"The label of edge e: the stored one of a loaded graph, else computed\n"
+"while the graph is held (gp: the node before the edge's source on a\n"
+"path, for closure cell names), else None.");
+
+static PyObject *
+graph_edge_label_meth(PymHeapGraphObject *g, PyObject *args)
+{
+    Py_ssize_t e, gp = -1, lo = 0, hi;
+    PyObject *label = NULL;
+    if (!PyArg_ParseTuple(args, "n|n:edge_label", &e, &gp)) {
+        return NULL;
+    }
+    if (e < 0 || (size_t)e >= g->g_off[g->g_n]) {
+        PyErr_Format(PyExc_IndexError, "edge index %zd out of range", e);
+        return NULL;
+    }
+    if (gp >= g->g_n) {
+        PyErr_Format(PyExc_IndexError, "node index %zd out of range (%zd nodes)", gp, g->g_n);
+        return NULL;
+    }
+    if (g->g_elabel != NULL) {
+        label = stored_label(g, (uint32_t)e);
+    }
+    else if (g->g_held) {
+        hi = g->g_n; /* the source: the last k with g_off[k] <= e */
+        while (hi - lo > 1) {
+            Py_ssize_t mid = lo + (hi - lo) / 2;
+            if (g->g_off[mid] <= (uint32_t)e) {
+                lo = mid;
+            }
+            else {
+                hi = mid;
+            }
+        }
+        label = pym_graph_edge_label(g->g_st, gp >= 0 ? g->g_obj[gp] : NULL, g->g_obj[lo],
+                                     g->g_obj[g->g_edge[e]]);
+    }
+    if (label == NULL) {
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    return label;
 }
 
 static Py_ssize_t
@@ -1240,8 +1511,9 @@ static PyMethodDef graph_methods[] = {
      "bytes: uint64 retained size per node"},
     {"type_indices", (PyCFunction)graph_type_indices, METH_NOARGS,
      "bytes: uint32 index into types() per node"},
-    {"idoms", (PyCFunction)graph_idoms, METH_NOARGS,
-     "bytes: uint32 immediate dominator per node (number of nodes: the virtual root)"},
+    {"idoms", (PyCFunction)graph_idoms, METH_VARARGS,
+     "idoms(root=nodes) -> bytes: uint32 immediate dominator per node (root: the value\n"
+     "standing for the virtual root, by default the number of nodes)"},
     {"edge_offsets", (PyCFunction)graph_edge_offsets, METH_NOARGS,
      "bytes: uint32 * (nodes + 1), CSR offsets into edge_targets()"},
     {"edge_targets", (PyCFunction)graph_edge_targets, METH_NOARGS,
@@ -1264,6 +1536,9 @@ static PyMethodDef graph_methods[] = {
      "top(count) -> the count node indices with the largest retained sizes"},
     {"dominated", (PyCFunction)graph_dominated, METH_VARARGS, graph_dominated_doc},
     {"path", (PyCFunction)graph_path, METH_O, graph_path_doc},
+    {"edge_labels", (PyCFunction)graph_edge_labels, METH_VARARGS, graph_edge_labels_doc},
+    {"bfs_tree", (PyCFunction)graph_bfs_tree, METH_NOARGS, graph_bfs_tree_doc},
+    {"edge_label", (PyCFunction)graph_edge_label_meth, METH_VARARGS, graph_edge_label_doc},
     {"release", (PyCFunction)graph_release_meth, METH_NOARGS,
      "Release the objects: the graph keeps addresses only.  Idempotent."},
     {NULL, NULL, 0, NULL},
@@ -1455,8 +1730,264 @@ heap_graph(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                            keep);
 }
 
+/* ---- graph_from_arrays() --------------------------------------------- */
+
+/* A read-only buffer of n items of size item.  0 / -1. */
+static int
+get_array(PyObject *o, Py_buffer *view, Py_ssize_t item, const char *what, Py_ssize_t *n)
+{
+    if (PyObject_GetBuffer(o, view, PyBUF_SIMPLE) < 0) {
+        return -1;
+    }
+    if (view->len % item != 0) {
+        PyErr_Format(PyExc_ValueError, "graph_from_arrays: %s is not a whole number of items",
+                     what);
+        PyBuffer_Release(view);
+        view->obj = NULL;
+        return -1;
+    }
+    *n = view->len / item;
+    return 0;
+}
+
+static int
+bad_arrays(const char *what)
+{
+    PyErr_Format(PyExc_ValueError, "graph_from_arrays: %s", what);
+    return -1;
+}
+
+/* Type names, module names and the type -> module map.  0 / -1. */
+static int
+set_types(PymHeapGraphObject *g, PyObject *typenames)
+{
+    PyObject *modidx = NULL;
+    Py_ssize_t t;
+    int res = -1;
+    if (!PyList_Check(typenames)) {
+        return bad_arrays("types must be a list of (qualname, module) pairs");
+    }
+    g->g_typenames = PyList_New(0);
+    g->g_modnames = PyList_New(0);
+    modidx = PyDict_New();
+    g->g_ntypes = PyList_GET_SIZE(typenames);
+    g->g_typemod = (uint32_t *)PyMem_RawMalloc(((size_t)g->g_ntypes + 1) * sizeof(uint32_t));
+    if (g->g_typenames == NULL || g->g_modnames == NULL || modidx == NULL) {
+        goto done;
+    }
+    if (g->g_typemod == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (t = 0; t < g->g_ntypes; t++) {
+        PyObject *pair = PyList_GET_ITEM(typenames, t), *mod, *idx, *copy;
+        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2
+            || !PyUnicode_CheckExact(PyTuple_GET_ITEM(pair, 0))
+            || !PyUnicode_CheckExact(PyTuple_GET_ITEM(pair, 1))) {
+            bad_arrays("types must be a list of (qualname, module) pairs of str");
+            goto done;
+        }
+        mod = PyTuple_GET_ITEM(pair, 1);
+        copy = PyTuple_Pack(2, PyTuple_GET_ITEM(pair, 0), mod);
+        if (copy == NULL || PyList_Append(g->g_typenames, copy) < 0) {
+            Py_XDECREF(copy);
+            goto done;
+        }
+        Py_DECREF(copy);
+        idx = PyDict_GetItemWithError(modidx, mod);
+        if (idx == NULL) {
+            if (PyErr_Occurred()) {
+                goto done;
+            }
+            idx = PyLong_FromSsize_t(PyList_GET_SIZE(g->g_modnames));
+            if (idx == NULL || PyDict_SetItem(modidx, mod, idx) < 0
+                || PyList_Append(g->g_modnames, mod) < 0) {
+                Py_XDECREF(idx);
+                goto done;
+            }
+            Py_DECREF(idx);
+        }
+        g->g_typemod[t] = (uint32_t)PyLong_AsSsize_t(idx);
+    }
+    g->g_nmods = PyList_GET_SIZE(g->g_modnames);
+    res = 0;
+done:
+    Py_XDECREF(modidx);
+    return res;
+}
+
+PyDoc_STRVAR(graph_from_arrays_doc,
+"graph_from_arrays(addr, type, size, edge_start, edge_to, roots, root_labels,\n"
+"                  types, edge_label=None, strings=None) -> HeapGraph\n\n"
+"A released HeapGraph from the arrays of a snapshot file (buffers of\n"
+"little-endian uint64 addr and size, uint32 type, edge_start, edge_to,\n"
+"roots and edge_label): the dominators and retained sizes are computed\n"
+"again from the edges.  root_labels: tuple of the labels of the first\n"
+"roots; types: list of (qualname, module) per type index; strings: the\n"
+"list edge_label indexes.  Every length and index is checked\n"
+"(ValueError).");
+
+enum { FA_ADDR, FA_TYPE, FA_SIZE, FA_OFF, FA_EDGE, FA_ROOTS, FA_LABEL, FA_COUNT };
+
+static PyObject *
+graph_from_arrays(PyObject *module, PyObject *args)
+{
+    PymState *st = pym_state_from_module(module);
+    PyObject *objs[FA_COUNT], *rootlabels, *typenames, *strings = Py_None;
+    static const Py_ssize_t item[FA_COUNT] = {8, 4, 8, 4, 4, 4, 4};
+    static const char *what[FA_COUNT] = {"addr",    "type",  "size",      "edge_start",
+                                         "edge_to", "roots", "edge_label"};
+    Py_buffer view[FA_COUNT];
+    Py_ssize_t len[FA_COUNT], k, n, ne, nexplicit;
+    PymHeapGraphObject *g = NULL;
+    PyObject *ret = NULL;
+    const uint32_t *off, *edge, *roots, *type, *elabel;
+    const uint64_t *size, *addr;
+
+    memset(view, 0, sizeof(view));
+    objs[FA_LABEL] = Py_None;
+    if (!PyArg_ParseTuple(args, "OOOOOOO!O!|OO:graph_from_arrays", &objs[FA_ADDR], &objs[FA_TYPE],
+                          &objs[FA_SIZE], &objs[FA_OFF], &objs[FA_EDGE], &objs[FA_ROOTS],
+                          &PyTuple_Type, &rootlabels, &PyList_Type, &typenames, &objs[FA_LABEL],
+                          &strings)) {
+        return NULL;
+    }
+    for (k = 0; k < FA_COUNT; k++) {
+        len[k] = 0;
+        if (objs[k] != Py_None && get_array(objs[k], &view[k], item[k], what[k], &len[k]) < 0) {
+            goto done;
+        }
+    }
+    n = len[FA_ADDR];
+    ne = len[FA_EDGE];
+    nexplicit = PyTuple_GET_SIZE(rootlabels);
+    if (n >= MAX_NODES || ne >= (Py_ssize_t)NONE32) {
+        bad_arrays("too many nodes or edges");
+        goto done;
+    }
+    if (len[FA_TYPE] != n || len[FA_SIZE] != n || len[FA_OFF] != n + 1) {
+        bad_arrays("addr, type and size need one item per node, edge_start one more");
+        goto done;
+    }
+    if (nexplicit > len[FA_ROOTS]) {
+        bad_arrays("more root labels than roots");
+        goto done;
+    }
+    if (objs[FA_LABEL] != Py_None
+        && (len[FA_LABEL] != ne || strings == Py_None || !PyList_Check(strings))) {
+        bad_arrays("edge_label needs one item per edge and a list of strings");
+        goto done;
+    }
+    addr = (const uint64_t *)view[FA_ADDR].buf;
+    type = (const uint32_t *)view[FA_TYPE].buf;
+    size = (const uint64_t *)view[FA_SIZE].buf;
+    off = (const uint32_t *)view[FA_OFF].buf;
+    edge = (const uint32_t *)view[FA_EDGE].buf;
+    roots = (const uint32_t *)view[FA_ROOTS].buf;
+    elabel = (const uint32_t *)view[FA_LABEL].buf;
+    if (off[0] != 0 || off[n] != (uint32_t)ne) {
+        bad_arrays("edge_start must run from 0 to the number of edges");
+        goto done;
+    }
+    for (k = 0; k < n; k++) {
+        if (off[k + 1] < off[k]) {
+            bad_arrays("edge_start is not ascending");
+            goto done;
+        }
+        if ((Py_ssize_t)type[k] >= PyList_GET_SIZE(typenames)) {
+            bad_arrays("a node's type index is beyond the types");
+            goto done;
+        }
+    }
+    for (k = 0; k < ne; k++) {
+        if ((Py_ssize_t)edge[k] >= n) {
+            bad_arrays("an edge points beyond the nodes");
+            goto done;
+        }
+        if (elabel != NULL && elabel[k] != NONE32
+            && (Py_ssize_t)elabel[k] >= PyList_GET_SIZE(strings)) {
+            bad_arrays("an edge label is beyond the strings");
+            goto done;
+        }
+    }
+    for (k = 0; k < len[FA_ROOTS]; k++) {
+        if ((Py_ssize_t)roots[k] >= n) {
+            bad_arrays("a root is beyond the nodes");
+            goto done;
+        }
+    }
+    g = PyObject_GC_New(PymHeapGraphObject, st->ms_heapgraph_type); /* untracked until built */
+    if (g == NULL) {
+        goto done;
+    }
+    memset((char *)g + sizeof(PyObject), 0, sizeof(*g) - sizeof(PyObject));
+    pym_ptrmap_init(&g->g_bigsize);
+    g->g_st = st;
+    g->g_n = n;
+    g->g_obj = (PyObject **)PyMem_RawMalloc(((size_t)n + 1) * sizeof(PyObject *));
+    g->g_size = (uint32_t *)PyMem_RawMalloc(((size_t)n + 1) * sizeof(uint32_t));
+    g->g_type = (uint32_t *)PyMem_RawMalloc(((size_t)n + 1) * sizeof(uint32_t));
+    g->g_off = (uint32_t *)PyMem_RawMalloc(((size_t)n + 1) * sizeof(uint32_t));
+    g->g_edge = (uint32_t *)PyMem_RawMalloc(((size_t)ne + 1) * sizeof(uint32_t));
+    if (elabel != NULL) {
+        g->g_elabel = (uint32_t *)PyMem_RawMalloc(((size_t)ne + 1) * sizeof(uint32_t));
+    }
+    if (g->g_obj == NULL || g->g_size == NULL || g->g_type == NULL || g->g_off == NULL
+        || g->g_edge == NULL || (elabel != NULL && g->g_elabel == NULL)) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (k = 0; k < n; k++) {
+        g->g_obj[k] = (PyObject *)(uintptr_t)addr[k]; /* an address, never dereferenced */
+        if (size[k] >= BIG_SIZE) {
+            g->g_size[k] = BIG_SIZE;
+            if (size[k] > (uint64_t)PY_SSIZE_T_MAX) {
+                bad_arrays("a size is beyond the largest object");
+                goto done;
+            }
+            if (pym_ptrmap_setdefault(&g->g_bigsize, (void *)(uintptr_t)(k + 1),
+                                      (Py_ssize_t)size[k])
+                < 0) {
+                goto done;
+            }
+        }
+        else {
+            g->g_size[k] = (uint32_t)size[k];
+        }
+    }
+    memcpy(g->g_type, type, (size_t)n * sizeof(uint32_t));
+    memcpy(g->g_off, off, ((size_t)n + 1) * sizeof(uint32_t));
+    memcpy(g->g_edge, edge, (size_t)ne * sizeof(uint32_t));
+    if (elabel != NULL) {
+        memcpy(g->g_elabel, elabel, (size_t)ne * sizeof(uint32_t));
+        g->g_strings = PyList_GetSlice(strings, 0, PY_SSIZE_T_MAX);
+        if (g->g_strings == NULL) {
+            goto done;
+        }
+    }
+    g->g_rootlabels = Py_NewRef(rootlabels);
+    if (set_types(g, typenames) < 0) {
+        goto done;
+    }
+    if (dominators(g, roots, nexplicit) < 0 || dom_tree(g) < 0) {
+        goto done;
+    }
+    PyObject_GC_Track(g);
+    ret = (PyObject *)g;
+    g = NULL;
+done:
+    for (k = 0; k < FA_COUNT; k++) {
+        if (view[k].obj != NULL) {
+            PyBuffer_Release(&view[k]);
+        }
+    }
+    Py_XDECREF(g);
+    return ret;
+}
+
 static PyMethodDef domtree_functions[] = {
     {"heap_graph", (PyCFunction)(void (*)(void))heap_graph, METH_FASTCALL, heap_graph_doc},
+    {"graph_from_arrays", (PyCFunction)graph_from_arrays, METH_VARARGS, graph_from_arrays_doc},
     {NULL, NULL, 0, NULL},
 };
 

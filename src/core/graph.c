@@ -571,6 +571,104 @@ pym_graph_edge_label(PymState *st, PyObject *gp, PyObject *o, PyObject *c)
     return edge_label(st, gp, o, c);
 }
 
+/* Labels of the edges o -> targets[i] of a dict, list or tuple with many
+ * referents: one pass over the container fills a map target -> position,
+ * so that labelling every edge costs O(n), not O(n^2).  The labels are
+ * those of edge_label (a value before a key, the first index).  0 / -1. */
+static int
+container_labels(PyObject *o, PyObject *const *targets, Py_ssize_t n, PyObject **out)
+{
+    PymPtrMap pos;
+    PyObject **keys = NULL;
+    Py_ssize_t i, count = 0;
+    int res = -1;
+
+    pym_ptrmap_init(&pos);
+    if (PyDict_Check(o)) {
+        Py_ssize_t it = 0;
+        PyObject *k, *v;
+        keys = (PyObject **)PyMem_RawMalloc(((size_t)PyDict_GET_SIZE(o) + 1) * sizeof(PyObject *));
+        if (keys == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        /* values first: a value's label wins over a key's, as in dict_label */
+        while (PyDict_Next(o, &it, &k, &v) && count <= PyDict_GET_SIZE(o)) {   /* borrowed */
+            keys[count] = k;
+            if (pym_ptrmap_setdefault(&pos, v, count) < 0) {
+                goto done;
+            }
+            count++;
+        }
+        for (i = 0; i < count; i++) {
+            if (pym_ptrmap_setdefault(&pos, keys[i], -1) < 0) {
+                goto done;
+            }
+        }
+    }
+    else {
+        PyObject **items = PyList_Check(o) ? ((PyListObject *)o)->ob_item
+                                           : ((PyTupleObject *)o)->ob_item;
+        count = PyList_Check(o) ? PyList_GET_SIZE(o) : PyTuple_GET_SIZE(o);
+        for (i = 0; i < count; i++) {
+            if (items[i] != NULL && pym_ptrmap_setdefault(&pos, items[i], i) < 0) {
+                goto done;
+            }
+        }
+    }
+    for (i = 0; i < n; i++) {
+        Py_ssize_t *at = pym_ptrmap_get(&pos, targets[i]);
+        PyObject *label = NULL;
+        if (at == NULL) {
+            out[i] = NULL;
+            continue;
+        }
+        if (keys == NULL) {
+            label = PyUnicode_FromFormat("[%zd]", *at);
+        }
+        else if (*at < 0) {
+            label = PyUnicode_FromString("(key)");
+        }
+        else {
+            PyObject *kr = safe_key_repr(keys[*at]);
+            label = kr == NULL ? PyUnicode_FromFormat("[<%s key>]", Py_TYPE(keys[*at])->tp_name)
+                               : PyUnicode_FromFormat("[%U]", kr);
+            Py_XDECREF(kr);
+        }
+        if (label == NULL) {
+            goto done;
+        }
+        out[i] = label;
+    }
+    res = 0;
+done:
+    if (res < 0) {
+        for (i = 0; i < n; i++) {
+            Py_CLEAR(out[i]);
+        }
+    }
+    PyMem_RawFree(keys);
+    pym_ptrmap_clear(&pos);
+    return res;
+}
+
+/* Labels of every edge o -> targets[i] (out[i]: a new str or NULL when the
+ * engine has no name for it; out must be zeroed).  No user code runs.
+ * 0 / -1 (out cleared). */
+int
+pym_graph_label_edges(PymState *st, PyObject *o, PyObject *const *targets, Py_ssize_t n,
+                      PyObject **out)
+{
+    Py_ssize_t i;
+    if (n > 4 && (PyDict_Check(o) || PyList_Check(o) || PyTuple_Check(o))) {
+        return container_labels(o, targets, n, out);
+    }
+    for (i = 0; i < n; i++) {
+        out[i] = edge_label(st, NULL, o, targets[i]);
+    }
+    return 0;
+}
+
 /* ---- shortest path from the roots -------------------------------------- */
 
 #define ROOT_PARENT UINT32_MAX

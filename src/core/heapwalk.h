@@ -138,5 +138,10 @@ int pym_walk_ignore_labeler(PymWalk *w, PymHeapLabeler *L);
  * path, or NULL): new str, or NULL with no exception when the engine has
  * no name for it.  Reads structures only: no user code runs. */
 PyObject *pym_graph_edge_label(PymState *st, PyObject *gp, PyObject *o, PyObject *c);
+/* graph.c: the labels of every edge o -> targets[i] at once (out[i]: a new
+ * str or NULL; out zeroed by the caller), in O(n) for big containers.
+ * 0 / -1 (exception set, out cleared). */
+int pym_graph_label_edges(PymState *st, PyObject *o, PyObject *const *targets, Py_ssize_t n,
+                          PyObject **out);
 
 #endif /* PYM_HEAPWALK_H */

@@ -32,6 +32,7 @@ FORMAT_VERSION = 1
 NO_INDEX = 0xFFFFFFFF           # "no label" / "no dominator" in u32 arrays
 _MAX_HEADER = 1 << 20           # 1 MiB of JSON header at most
 _LITTLE = sys.byteorder == "little"
+_GZIP_LEVEL = 1                 # level 9 took 9x as long for a 3% smaller file
 
 # (name, typecode, item size, length key); 'L'/'Q' sizes are checked below.
 _U32, _U64 = "I", "Q"
@@ -93,7 +94,7 @@ class GraphData(object):
             if len(getattr(self, name)) != expected[key]:
                 _fail("%s has %d items, expected %d" % (name, len(getattr(self, name)),
                                                          expected[key]))
-        if not all(isinstance(x, str) for x in self.strings):
+        if not set(map(type, self.strings)) <= {str}:
             _fail("the string table holds a non-string")
         for name in ("node_type", "node_name"):
             if n and max(getattr(self, name)) >= s:
@@ -116,17 +117,19 @@ class GraphData(object):
         return self
 
 
-def from_snapshot(snap, meta=None):
+def from_snapshot(snap, meta=None, labels=None):
     """A :class:`GraphData` of a ``pympler.retained`` snapshot (taken with or
-    without ``keep_objects``).  Edge labels are not stored (the engine names
-    edges only when a path is asked for): ``edge_label`` is all NO_INDEX; the
-    named roots keep their labels.  *meta* is added to the Python version,
-    platform, time, process id and command line."""
+    without ``keep_objects``).  *labels* (default: when the snapshot is
+    held) stores the label of every edge (``.attr``, ``['key']``, ``[3]``,
+    ``local x``...; computed in C from the objects, so it needs a held
+    snapshot); without, ``edge_label`` is all NO_INDEX.  The named roots
+    keep their labels.  *meta* is added to the Python version, platform,
+    time, process id and command line; ``meta['types']`` lists the
+    ``[qualname, module]`` of each type string."""
     import os
     import platform
     import time
 
-    n = snap.node_count()
     offsets, targets = snap.edges()
     roots, root_labels = snap.roots()
     strings, index = [], {}
@@ -140,23 +143,36 @@ def from_snapshot(snap, meta=None):
 
     # the type names first, in type-index order: node_type is the engine's
     # type_indices as they are (a name two types share is stored twice)
-    for qual, mod in snap.types():
+    types = snap.types()
+    for qual, mod in types:
         strings.append(qual if mod in ("builtins", "", None) else "%s.%s" % (mod, qual))
     index.update((text, k) for k, text in enumerate(strings))
+    if labels is None:
+        labels = snap.held
+    if labels:
+        # after the type names and the root labels, so that no index moves
+        root_label = array(_U32, (sid(str(lab)) for lab in root_labels))
+        edge_label, label_strings = snap.edge_labels(base=len(strings))
+        strings.extend(label_strings)
+    else:
+        root_label = None
+        edge_label = array(_U32, [NO_INDEX]) * len(targets)
     node_type = snap.type_indices()
-    dom = snap.dominators()
-    node_dom = array(_U32, (NO_INDEX if d >= n else d for d in dom))
-    root_label = array(_U32, (sid(str(lab)) for lab in root_labels))
+    node_dom = array(_U32)
+    node_dom.frombytes(snap._g.idoms(NO_INDEX))
+    if root_label is None:
+        root_label = array(_U32, (sid(str(lab)) for lab in root_labels))
     root_label.extend([NO_INDEX] * (len(roots) - len(root_label)))
     info = {"python": platform.python_version(), "implementation": platform.python_implementation(),
             "platform": platform.platform(), "time": time.time(), "pid": os.getpid(),
             "argv": [str(a) for a in sys.argv]}
     info.update(meta or {})
+    info["types"] = [[str(q), str(m)] for q, m in types]
     return GraphData(strings, info, node_addr=snap.addresses(), node_type=node_type,
                      node_name=node_type, node_size=snap.flat_sizes(),
                      node_retained=snap.retained_sizes(), node_dom=node_dom,
                      edge_start=offsets, edge_to=targets,
-                     edge_label=array(_U32, [NO_INDEX]) * len(targets),
+                     edge_label=edge_label,
                      roots=roots, root_label=root_label).validate()
 
 
@@ -192,8 +208,11 @@ def save(data, path):
     if len(header) > _MAX_HEADER:
         raise ValueError("the snapshot's meta is too large for the header (%d bytes)"
                          % len(header))
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "wb") as f:
+    if str(path).endswith(".gz"):
+        f = gzip.open(path, "wb", compresslevel=_GZIP_LEVEL)
+    else:
+        f = open(path, "wb")
+    with f:
         f.write(MAGIC)
         f.write(struct.pack("<II", FORMAT_VERSION, len(header)))
         f.write(header)
@@ -227,6 +246,27 @@ def _read_bytes(path):
         except (OSError, EOFError, ValueError) as exc:
             _fail("bad gzip data (%s)" % (exc,))
     return raw
+
+
+def _parse_strings(raw, count):
+    """The ``count`` strings of a string table (u32 length + UTF-8 each)."""
+    strings, pos, end = [], 0, len(raw)
+    frombytes, append = int.from_bytes, strings.append
+    for i in range(count):
+        if end - pos < 4:
+            _fail("file truncated: string %d's length needs 4 bytes, %d left" % (i, end - pos))
+        n = frombytes(raw[pos:pos + 4], "little")
+        pos += 4
+        if n > end - pos:
+            _fail("file truncated: string %d needs %d bytes, %d left" % (i, n, end - pos))
+        try:
+            append(raw[pos:pos + n].decode("utf-8", "surrogatepass"))
+        except UnicodeDecodeError as exc:
+            _fail("string %d is not UTF-8 (%s)" % (i, exc))
+        pos += n
+    if pos != end:
+        _fail("the string table has %d bytes after its last string" % (end - pos))
+    return strings
 
 
 def load(path):
@@ -270,16 +310,8 @@ def loads(raw):
         if not _LITTLE:
             arr.byteswap()
         arrays[name] = arr
-    sbuf = _Reader(rd.take(counts["string_bytes"], "the string table"))
-    strings = []
-    for i in range(counts["strings"]):
-        (n,) = struct.unpack("<I", sbuf.take(4, "string %d's length" % i))
-        try:
-            strings.append(bytes(sbuf.take(n, "string %d" % i)).decode("utf-8", "surrogatepass"))
-        except UnicodeDecodeError as exc:
-            _fail("string %d is not UTF-8 (%s)" % (i, exc))
-    if sbuf.pos != len(sbuf.buf):
-        _fail("the string table has %d bytes after its last string" % (len(sbuf.buf) - sbuf.pos))
+    strings = _parse_strings(bytes(rd.take(counts["string_bytes"], "the string table")),
+                             counts["strings"])
     if rd.pos != len(rd.buf):
         _fail("%d bytes after the end of the snapshot" % (len(rd.buf) - rd.pos))
     return GraphData(strings, meta, **arrays).validate()

@@ -22,13 +22,16 @@ and ``muppy`` (the live objects).
 Documentation: docs/usage.md (how it works: docs/heap.md) in pympler's
 source repository.
 """
+import re
 import sys
 from array import array
+from collections import namedtuple
 
 from pympler import _core, muppy
 from pympler.util.stringutils import pp
 
-__all__ = ["snapshot", "Snapshot", "Retainer", "TypeRow", "ModuleRow", "TypeDiffRow", "diff"]
+__all__ = ["snapshot", "load", "Snapshot", "Retainer", "TypeRow", "ModuleRow", "TypeDiffRow",
+           "Path", "PathStep", "PathDiffRow", "diff", "diff_paths"]
 
 _NONE32 = 0xFFFFFFFF
 
@@ -121,9 +124,104 @@ class TypeDiffRow(object):
         return "<TypeDiffRow %s>" % (self.__str__().strip(),)
 
 
+PathStep = namedtuple("PathStep", "retainer label")
+PathStep.__doc__ = """One step of a :class:`Path`: the :class:`Retainer` reached and the
+``label`` of the edge that leads to it (for the first step, the root's:
+``'module NAME'``, ``'frame ...'``, or None for an object nothing refers to;
+None for an edge the snapshot has no name for)."""
+
+
+class Path(tuple):
+    """A retention path of a :class:`Snapshot` (made by
+    :meth:`Snapshot.retention_path`): a tuple of :class:`PathStep` from a
+    root to the object, with the labels of :func:`pympler.muppy.find_path`.
+    It holds numbers and labels only, so it works on released and loaded
+    snapshots.  ``str(path)`` prints one step per line, ``path.oneline()``
+    the ``module m -> .cache -> ['key'] -> <list at 0x...>`` form; an
+    object's ``__dict__`` followed by one of its str keys prints as
+    ``.key``."""
+
+    __slots__ = ()
+
+    def __new__(cls, steps):
+        return tuple.__new__(cls, (PathStep(r, lab) for r, lab in steps))
+
+    @property
+    def labels(self):
+        return [s.label for s in self]
+
+    @property
+    def target(self):
+        return self[-1].retainer
+
+    def _parts(self):
+        parts, i = [], 1
+        first = self[0]
+        parts.append((first.label if first.label is not None
+                      else "%s (nothing refers to it)" % (_short(first.retainer),), first.retainer))
+        while i < len(self):
+            label = self[i].label if self[i].label is not None else "(referent)"
+            nxt = self[i + 1].label if i + 1 < len(self) else None
+            if (label == ".__dict__" and nxt and nxt.startswith("['") and nxt.endswith("']")
+                    and nxt[2:-2].isidentifier()):
+                parts.append(("." + nxt[2:-2], self[i + 1].retainer))
+                i += 2
+                continue
+            parts.append((label, self[i].retainer))
+            i += 1
+        return parts
+
+    def __str__(self):
+        parts = self._parts()
+        width = max([len(p[0]) for p in parts[1:]] + [0])
+        lines = [parts[0][0]]
+        lines.extend("  -> %-*s  %s" % (width, label, _short(r)) for label, r in parts[1:])
+        return "\n".join(lines)
+
+    def oneline(self):
+        return " -> ".join([p[0] for p in self._parts()] + [_short(self.target)])
+
+    def key(self):
+        """The path without addresses, list and tuple indexes as ``[*]``,
+        ending with the target's type: what :func:`diff_paths` groups by."""
+        parts = [_INDEX.sub("[*]", p[0]) if i else p[0]
+                 for i, p in enumerate(self._parts())]
+        if self[0].label is None:
+            parts[0] = "(unreferenced %s)" % (self[0].retainer.type,)
+        return " -> ".join(parts) + " : " + self.target.type
+
+    def __repr__(self):
+        return "<retained.Path %s>" % (self.oneline(),)
+
+
+_INDEX = re.compile(r"^\[\d+\]")
+
+
+def _short(r):
+    return "<%s at 0x%x>" % (r.type, r.address)
+
+
+class PathDiffRow(object):
+    """Change of one retention path between two snapshots (see
+    :func:`diff_paths`): ``path`` (the :meth:`Path.key`), and the
+    differences ``count`` and ``retained`` (new minus old)."""
+
+    __slots__ = ("path", "count", "retained")
+
+    def __init__(self, path, count, retained):
+        self.path, self.count, self.retained = path, count, retained
+
+    def __str__(self):
+        return "%+11d %+7d  %s" % (self.retained, self.count, self.path)
+
+    def __repr__(self):
+        return "<PathDiffRow %s>" % (self.__str__().strip(),)
+
+
 _TYPE_HEADER = "  retained       flat      count  type"
 _OBJ_HEADER = "  retained       flat  object"
 _DIFF_HEADER = "   retained        flat      count  type"
+_PATH_DIFF_HEADER = "   retained   count  retention path : type"
 
 
 class Snapshot(object):
@@ -134,10 +232,17 @@ class Snapshot(object):
     that objects and path labels can be returned); ``release()`` (or the
     end of a ``with`` block) drops them and keeps the numbers: sizes,
     types, edges, dominators.  Methods that return objects then give
-    None for ``obj`` (``path`` raises)."""
+    None for ``obj`` (``path`` raises).
 
-    def __init__(self, graph):
+    A snapshot read from a file by :func:`load` has ``loaded`` True and
+    the file's ``meta`` (Python version, platform, time, program); it
+    names its objects by :class:`Retainer` (from ``top``, ``retains``,
+    ``retainer(i)``...), never by object."""
+
+    def __init__(self, graph, meta=None, loaded=False):
         self._g = graph
+        self.meta = dict(meta or {})
+        self.loaded = bool(loaded)
         info = graph.info()
         self._types = [_typename(t) for t in graph.types()]
         self._modules = [t[1] for t in graph.types()]
@@ -165,8 +270,9 @@ class Snapshot(object):
         return self.count
 
     def __repr__(self):
-        return "<retained.Snapshot %d objects, %s%s>" % (self.count, pp(self.total),
-                                                         ", held" if self.held else "")
+        return "<retained.Snapshot %d objects, %s%s>" % (
+            self.count, pp(self.total),
+            ", held" if self.held else ", loaded" if self.loaded else "")
 
     # -- queries
     def _retainer(self, i):
@@ -174,13 +280,29 @@ class Snapshot(object):
         obj = self._g.obj(i) if self.held else None
         return Retainer(i, addr, self._types[t], flat, ret, obj)
 
+    def retainer(self, i):
+        """The :class:`Retainer` of node index ``i``."""
+        if not isinstance(i, int) or isinstance(i, bool):
+            raise TypeError("retainer() takes a node index (int), not %s" % (type(i).__name__,))
+        return self._retainer(i)
+
     def index(self, obj):
         """The node index of ``obj`` (by identity), or -1 when it is not in
-        the snapshot.  After ``release()`` a new object may reuse the
-        address of a dead one."""
+        the snapshot (always -1 for a loaded snapshot).  After
+        ``release()`` a new object may reuse the address of a dead one."""
+        if self.loaded:
+            return -1
         return self._g.index(obj)
 
     def _node(self, obj):
+        if type(obj) is Retainer:   # not isinstance: it would ask obj for __class__
+            if (0 <= obj.index < self.count and type(obj.index) is int
+                    and self._g.node(obj.index)[0] == obj.address):
+                return obj.index
+            raise ValueError("the Retainer (%s) is not from this snapshot" % (_short(obj),))
+        if self.loaded:
+            raise TypeError("a loaded snapshot names its objects by Retainer (from top(), "
+                            "retains(), retainer(i)), not %s" % (type(obj).__name__,))
         i = self._g.index(obj)
         if i < 0:
             raise ValueError("the object (%s) is not in the snapshot" % (muppy._short(obj),))
@@ -214,11 +336,38 @@ class Snapshot(object):
     def path(self, obj):
         """A shortest reference path from a root to ``obj``, as a
         :class:`pympler.muppy.RefPath` (edge labels as in
-        :func:`pympler.muppy.find_path`).  Needs a held snapshot."""
+        :func:`pympler.muppy.find_path`).  Needs a held snapshot (see
+        :meth:`retention_path` for any snapshot)."""
         if not self.held:
-            raise ValueError("path() needs a held snapshot (this one was released)")
+            raise ValueError("path() needs a held snapshot (this one was %s); "
+                             "retention_path() works on any" % (
+                                 "loaded from a file" if self.loaded else "released"))
         steps = self._g.path(self._node(obj))
         return muppy.RefPath([(self._g.obj(i), label) for i, label in steps])
+
+    def retention_path(self, obj):
+        """A shortest reference path from a root to ``obj`` (an object, or
+        a :class:`Retainer` of this snapshot) as a :class:`Path` of
+        :class:`Retainer` rows and labels.  The labels come from the
+        objects while the snapshot is held, from the file for a loaded
+        snapshot saved with labels; otherwise they are None."""
+        return Path((self._retainer(i), label) for i, label in self._g.path(self._node(obj)))
+
+    def save(self, path, labels=None, meta=None):
+        """Write the snapshot to the file ``path`` (format:
+        docs/snapshot-format.md; gzip when the name ends in ``.gz``).
+        ``labels`` (default: while held) stores the label of every edge,
+        so that retention paths of the loaded file are named; it needs a
+        held snapshot (a loaded one keeps its file's labels).  ``meta``: a
+        JSON-friendly dict added to the file's (Python version, platform,
+        time, process id, argv)."""
+        from pympler import heapfile
+        if self.loaded:
+            data = self._data
+            data.meta = dict(self.meta, **(meta or {}))
+        else:
+            data = heapfile.from_snapshot(self, meta=meta, labels=labels)
+        heapfile.save(data, path)
 
     def by_type(self, n=None):
         """Per-type rows (:class:`TypeRow`), largest retained size first;
@@ -281,6 +430,49 @@ class Snapshot(object):
         """List of ``(qualname, module)`` per type index."""
         return [tuple(t) for t in self._g.types()]
 
+    def _path_groups(self, top):
+        """{Path.key: [count, retained]} of the ``top`` biggest retainers:
+        one breadth-first search in C for every path, labels only along
+        the paths."""
+        parent_b, pedge_b = self._g.bfs_tree()
+        parent, pedge = _arr("I", parent_b), _arr("I", pedge_b)
+        n, labels, groups = self.count, {}, {}
+        for i in self._g.top(top):
+            chain = [i]
+            while parent[chain[-1]] != n:
+                chain.append(parent[chain[-1]])
+            chain.reverse()
+            steps = [(self._retainer(chain[0]), self._root_label(chain[0]))]
+            for k in range(1, len(chain)):
+                e = pedge[chain[k]]
+                if e not in labels:
+                    labels[e] = self._g.edge_label(e, chain[k - 2] if k >= 2 else -1)
+                steps.append((self._retainer(chain[k]), labels[e]))
+            key = Path(steps).key()
+            g = groups.setdefault(key, [0, 0])
+            g[0] += 1
+            g[1] += self._g.node(i)[2]
+        return groups
+
+    def _root_label(self, i):
+        nodes, labels = self._g.roots(), self._g.root_labels()
+        roots = _arr("I", nodes[:4 * len(labels)])
+        for k, r in enumerate(roots):
+            if r == i:
+                return labels[k]
+        return None
+
+    def edge_labels(self, base=0):
+        """``(labels, strings)``: ``array('I')`` of one index per edge (into
+        ``strings``, plus ``base``; 0xFFFFFFFF for an edge with no name)
+        and the list of distinct labels.  Needs a held snapshot, or a
+        loaded one saved with labels."""
+        if not self.held:
+            raise ValueError("edge_labels() needs a held snapshot (labels are computed from "
+                             "the objects)")
+        data, strings = self._g.edge_labels(base)
+        return _arr("I", data), strings
+
 
 def snapshot(ignore=(), keep_objects=True):
     """Walk the whole heap and return a :class:`Snapshot`.
@@ -319,4 +511,88 @@ def diff(old, new, n=None):
     rows.sort(key=lambda r: (-abs(r.retained), -abs(r.flat), r.type))
     res = _Rows(rows[:n] if n is not None else rows)
     res.header = _DIFF_HEADER
+    return res
+
+
+def load(path):
+    """Read a snapshot file written by :meth:`Snapshot.save` (or
+    :func:`pympler.heapfile.save`) and return a :class:`Snapshot` of it
+    (``loaded`` True, its file's ``meta``).  The dominators and retained
+    sizes are computed again from the file's edges.  ValueError (message
+    starting ``pympler heap snapshot:``) when the file is not a snapshot,
+    is truncated or inconsistent; OSError when it cannot be read."""
+    from pympler import heapfile
+    return _from_data(heapfile.load(path))
+
+
+def _file_types(data):
+    """(node type indexes, [(qualname, module)]) of a GraphData: the type
+    strings as they are when the file says which they are (``meta
+    ['types']``, written by :func:`pympler.heapfile.from_snapshot`), else
+    one type per distinct type string."""
+    strings, node_type = data.strings, data.node_type
+    types = data.meta.get("types")
+    if (isinstance(types, list) and len(types) <= len(strings)
+            and all(isinstance(t, list) and len(t) == 2 and isinstance(t[0], str)
+                    and isinstance(t[1], str) for t in types)
+            and (not len(node_type) or max(node_type) < len(types))):
+        return node_type, [tuple(t) for t in types]
+    used = sorted(set(node_type))
+    remap = {s: k for k, s in enumerate(used)}
+    names = []
+    for s in used:
+        mod, _, qual = strings[s].rpartition(".")
+        names.append((qual, mod or "builtins"))
+    return array("I", map(remap.__getitem__, node_type)), names
+
+
+def _from_data(data):
+    node_type, types = _file_types(data)
+    strings = data.strings
+    nlabelled = 0
+    for lab in data.root_label:
+        if lab == heapfile_NO_INDEX:
+            break
+        nlabelled += 1
+    root_labels = tuple(strings[data.root_label[k]] for k in range(nlabelled))
+    has_labels = any(x != heapfile_NO_INDEX for x in set(data.edge_label))
+    graph = _core.graph_from_arrays(
+        data.node_addr, node_type, data.node_size, data.edge_start, data.edge_to, data.roots,
+        root_labels, types, data.edge_label if has_labels else None,
+        strings if has_labels else None)
+    snap = Snapshot(graph, meta={k: v for k, v in data.meta.items() if k != "types"},
+                    loaded=True)
+    snap._data = data
+    return snap
+
+
+heapfile_NO_INDEX = _NONE32
+
+
+def diff_paths(old, new, n=None, top=200):
+    """Changes by retention path from snapshot ``old`` to ``new``: the
+    ``top`` objects with the largest retained sizes of each snapshot are
+    grouped by their :meth:`Path.key` (the labels from the root, list and
+    tuple indexes as ``[*]``, and the type; no addresses), and each group's
+    count and retained size compared, new minus old, as
+    :class:`PathDiffRow` rows, largest change (absolute) first; unchanged
+    groups are left out.  A group's retained size includes what the
+    objects of other groups below it retain.  The snapshots need labels:
+    held, or loaded from a file saved with labels."""
+    for s in (old, new):
+        if not isinstance(s, Snapshot):
+            raise TypeError("diff_paths() takes two Snapshot objects, not %s"
+                            % (type(s).__name__,))
+    if not isinstance(top, int) or top < 0:
+        raise ValueError("diff_paths: top must be an int >= 0, not %r" % (top,))
+    acc = {}
+    for sign, snap in ((-1, old), (1, new)):
+        for key, (count, size) in snap._path_groups(top).items():
+            a = acc.setdefault(key, [0, 0])
+            a[0] += sign * count
+            a[1] += sign * size
+    rows = [PathDiffRow(k, c, r) for k, (c, r) in acc.items() if c or r]
+    rows.sort(key=lambda r: (-abs(r.retained), -abs(r.count), r.path))
+    res = _Rows(rows[:n] if n is not None else rows)
+    res.header = _PATH_DIFF_HEADER
     return res
