@@ -299,6 +299,7 @@ def api_cases(notes):
     garbagegraph = optional_module("pympler.garbagegraph")
     retained = optional_module("pympler.retained")
     web = optional_module("pympler.web")
+    heapreport = optional_module("pympler.heapreport")
     G, P, S = GRAPH, PLAIN, SLOTTED
     table = [
         # pympler.asizeof
@@ -407,6 +408,10 @@ def api_cases(notes):
          lambda f: lambda: retained_numbers(retained), True),
         ("retained.snapshot() dropped unreleased in a frame", retained, "snapshot",
          lambda f: lambda: (lambda s: len(s))(f()), True),
+        # pympler.heapreport: the page of a held snapshot (paths labelled by the
+        # objects), then of the same snapshot released
+        ("heapreport.render_html(held, then released snapshot)", heapreport, "render_html",
+         lambda f: lambda: heapreport_page(f, retained), True),
         # pympler.web: every page once through the WSGI application (no socket)
         ("web.make_app(): every page", web, "make_app", web_pages, True),
     ]
@@ -428,6 +433,7 @@ def api_cases(notes):
                                 ("pympler.refgraph", refgraph),
                                 ("pympler.garbagegraph", garbagegraph),
                                 ("pympler.retained", retained),
+                                ("pympler.heapreport", heapreport),
                                 ("pympler.web", web))
                if mod is None]
     if missing:
@@ -443,6 +449,13 @@ def retained_held(snapshot):
             str(snap.path(GRAPH["strs"])), str(snap.retains(GRAPH, 3))
             snap.dominator(GRAPH)
     return call
+
+
+def heapreport_page(render_html, retained):
+    """The HTML report of a held snapshot, then of it released."""
+    with retained.snapshot() as snap:
+        render_html(snap, top=10)
+    render_html(snap, top=10, title="released")
 
 
 def retained_numbers(retained):

@@ -271,8 +271,10 @@ def _rect(out, x, y, w, h, fill):
                % (x, y, max(w, 0.0), max(h, 0.0), fill))
 
 
-def _treemap(modules, types_by_module, total, type_anchor):
-    """The SVG treemap and the number of (module, type) rectangles drawn."""
+def _treemap(modules, types_by_module, total, ntable):
+    """The SVG treemap and the number of (module, type) rectangles drawn.
+    ``types_by_module``: module -> ``[(k, TypeRow)]``, k the row's index in
+    ``by_type()``; rows below ``ntable`` are in the type table."""
     out = ['<svg class="treemap" id="treemap" viewBox="0 0 %d %d" role="img" '
            'aria-label="treemap of retained size by module and type">' % (_TM_W, _TM_H)]
     mods = [m for m in modules if m.retained > 0]
@@ -296,28 +298,28 @@ def _treemap(modules, types_by_module, total, type_anchor):
         ix, iy, iw, ih = x + 1.5, y + head + (0.0 if head else 1.5), w - 3.0, h - head - 3.0
         if iw <= 2 or ih <= 2:
             continue
-        trows = [t for t in types_by_module.get(m.module, ()) if t.retained > 0]
+        trows = [kt for kt in types_by_module.get(m.module, ()) if kt[1].retained > 0]
         area = iw * ih
-        tsum = float(sum(t.retained for t in trows)) or 1.0
+        tsum = float(sum(t.retained for _, t in trows)) or 1.0
         drawn = []
-        for t in trows[:_TM_TYPES]:
-            if area * t.retained / tsum < _TM_MIN_AREA:
+        for kt in trows[:_TM_TYPES]:
+            if area * kt[1].retained / tsum < _TM_MIN_AREA:
                 break
-            drawn.append(t)
+            drawn.append(kt)
         others = trows[len(drawn):]
-        tvalues = [t.retained for t in drawn]
+        tvalues = [t.retained for _, t in drawn]
         if others:
-            tvalues.append(sum(t.retained for t in others))
+            tvalues.append(sum(t.retained for _, t in others))
         tboxes = _squarify(tvalues, ix, iy, iw, ih)
-        for j, t in enumerate(drawn):
+        for j, (row, t) in enumerate(drawn):
             tx, ty, tw, th = tboxes[j]
             name = _short(t.type, m.module)
             tip = "%s\nmodule %s\n%d objects\nflat %s\nretained %s" % (
                 t.type, m.module, t.count, _size(t.flat), _size(t.retained))
-            anchor = type_anchor.get((t.module, t.type))
-            out.append('<g class="t" data-module="%s" data-type="%s" data-count="%d" '
-                       'data-flat="%d" data-retained="%d">' % (
-                           _e(m.module), _e(t.type), t.count, t.flat, t.retained))
+            anchor = "type-%d" % row if row < ntable else None
+            out.append('<g class="t" data-row="%d" data-module="%s" data-type="%s" '
+                       'data-count="%d" data-flat="%d" data-retained="%d">' % (
+                           row, _e(m.module), _e(t.type), t.count, t.flat, t.retained))
             if anchor:
                 out.append('<a href="#%s">' % anchor)
             out.append("<title>%s</title>" % _e(tip))
@@ -379,14 +381,14 @@ def _top_table(rows, total):
     return "".join(out)
 
 
-def _type_table(rows, total, anchors):
+def _type_table(rows, total):
     out = ['<table class="sortable" id="type-table"><thead><tr>',
            _th("type", "type"), _th("module", "module"), _th("count", "count", True),
            _th("flat", "flat", True), _th("retained", "retained", True, "descending"),
            _th("% of heap", "share", True), "</tr></thead><tbody>"]
-    for r in rows:
-        out.append('<tr id="%s"><td class="name">%s</td><td class="name">%s</td>%s%s%s%s</tr>' % (
-            anchors[(r.module, r.type)], _e(r.type), _e(r.module), _num(r.count),
+    for k, r in enumerate(rows):
+        out.append('<tr id="type-%d"><td class="name">%s</td><td class="name">%s</td>%s%s%s%s'
+                   "</tr>" % (k, _e(r.type), _e(r.module), _num(r.count),
             _num(r.flat, _size(r.flat)), _num(r.retained, _size(r.retained)),
             _share(r.retained, total)))
     out.append("</tbody></table>")
@@ -411,12 +413,7 @@ def _module_table(rows, total):
 
 def _steps(snap, r):
     """The retention path of ``r`` as ``[(Retainer, label), ...]``."""
-    if not hasattr(snap, "retention_path"):      # DEV fallback until main has it
-        if not snap.held:
-            return []
-        return [(snap._retainer(snap.index(o)), lab) for o, lab in snap.path(r.obj)]
-    path = snap.retention_path(r)
-    return [(s.retainer, s.label) for s in path]
+    return [(s.retainer, s.label) for s in snap.retention_path(r)]
 
 
 def _none_label(i):
@@ -508,20 +505,19 @@ def render_html(snap, top=50, title=None):
     from pympler import __version__
 
     total = snap.total
-    meta = dict(getattr(snap, "meta", None) or {})
+    meta = snap.meta
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     title = title if title is not None else "Heap report"
-    kind = ("loaded from a file" if getattr(snap, "loaded", False) else
+    kind = ("loaded from a file" if snap.loaded else
             "taken in this process, objects held" if snap.held else
             "taken in this process, objects released")
     tops = snap.top(top) if top else []
     types = snap.by_type()
     modules = snap.by_module()
-    anchors = {(t.module, t.type): "type-%d" % k for k, t in enumerate(types[:MAX_TYPES])}
     by_mod = {}
-    for t in types:
-        by_mod.setdefault(t.module, []).append(t)
-    svg, ntm = _treemap(modules, by_mod, total, anchors)
+    for k, t in enumerate(types):
+        by_mod.setdefault(t.module, []).append((k, t))
+    svg, ntm = _treemap(modules, by_mod, total, MAX_TYPES)
 
     p = ['<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
          '<meta http-equiv="Content-Security-Policy" content="%s">' % _e(_CSP),
@@ -559,7 +555,7 @@ def render_html(snap, top=50, title=None):
     if len(types) > MAX_TYPES:
         p.append('<p class="note" id="types-cut">The %d types with the largest retained '
                  "sizes of %d.</p>" % (MAX_TYPES, len(types)))
-    p.append('<div class="scroll">%s</div>' % _type_table(types[:MAX_TYPES], total, anchors))
+    p.append('<div class="scroll">%s</div>' % _type_table(types[:MAX_TYPES], total))
 
     p.append('<h2 id="s-modules">By module</h2>')
     p.append('<p class="note">The module of an object is its type\'s <code>__module__</code>.'
