@@ -380,3 +380,15 @@ def test_loaded_snapshot_with_meta(tmp_path, monkeypatch):
     assert len(page.paths) == 20
     labels = "".join("".join(s[1]) for p in page.paths.values() for s in p["steps"])
     assert "module " in labels          # root labels come with the file
+
+
+def test_meta_values_of_any_kind():
+    snap = retained.snapshot(keep_objects=False)
+    snap.meta = {"argv": ["run.py", "x" * 5000], "time": float("nan"), "python": "3.x <b>",
+                 "extra": {"k": "<i>v</i>"}, "pid": 7}
+    page = Page(heapreport.render_html(snap, top=1))
+    text = "".join(page.text)
+    assert "3.x <b>" in text and "{'k': '<i>v</i>'}" in text
+    assert "run.py " + "x" * (2000 - 7) + "\u2026" in text and "x" * 2001 not in text
+    assert "nan" in text
+    assert "snapshot" in text and "taken in this process, objects released" in text

@@ -459,15 +459,18 @@ _META_NAMES = {"argv": "program", "time": "taken"}
 
 
 def _meta_value(key, value):
+    """One meta value as text (2000 characters at most)."""
+    text = None
     if key == "argv" and isinstance(value, (list, tuple)):
-        return " ".join(shlex.quote(str(a)) for a in value)
-    if key == "time" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = " ".join(shlex.quote(str(a)) for a in value)
+    elif key == "time" and isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
-            return datetime.datetime.fromtimestamp(value, datetime.timezone.utc).strftime(
+            text = datetime.datetime.fromtimestamp(value, datetime.timezone.utc).strftime(
                 "%Y-%m-%d %H:%M:%S UTC")
         except (OverflowError, OSError, ValueError):
             pass
-    text = value if isinstance(value, str) else repr(value)
+    if text is None:
+        text = value if isinstance(value, str) else repr(value)
     return text if len(text) <= 2000 else text[:2000] + "\u2026"
 
 
