@@ -23,6 +23,10 @@ Run with the Python whose environment has this project installed
   objsize, whose exclusive size grows about quadratically (measured here:
   2,000 records 11 s, 5,000 44 s, 10,000 132 s), so that D1 would take
   hours.
+* **F1** -- snapshot files on D1's heap (ours only): a held snapshot
+  saved with the label of every edge (``Snapshot.save(path.gz)``), loaded
+  back (``retained.load``: checked read, dominators recomputed) and
+  queried (``top(10)``, ``by_type()``); time of each stage and file size.
 * **S1** -- a small heap (200 records, a shared list, a cycle): the
   retained size of 8 objects by each tool, compared.
 
@@ -49,9 +53,9 @@ VENDOR = {"guppy3": H.VENDOR_DIR / "guppy3", "objsize": H.VENDOR_DIR / "objsize"
 PYPI = {"guppy3": "guppy3", "objsize": "objsize"}
 MODULE = {"guppy3": "guppy", "objsize": "objsize"}
 
-RECORDS = {"D1": 200_000, "D2": 2_000}     # x 5 objects
+RECORDS = {"D1": 200_000, "D2": 2_000, "F1": 200_000}     # x 5 objects
 TOOLS = ("ours", "guppy3", "objsize")
-WL_TOOLS = {"D1": ("ours", "guppy3"), "D2": TOOLS, "S1": TOOLS}
+WL_TOOLS = {"D1": ("ours", "guppy3"), "D2": TOOLS, "F1": ("ours",), "S1": TOOLS}
 LIMIT_S = 1.0             # snapshot + dominators + per-type table
 LIMIT_BYTES = 64          # profiler memory per object at the peak
 TOOL_LABELS = {"ours": "ours (whole heap)", "guppy3": "guppy3 domisize (1 set)",
@@ -127,6 +131,8 @@ def worker(spec: dict) -> dict:
         gc.collect()
         sizes = many([o for _, o in named])
         return {"seconds": 0.0, "sizes": dict(zip([n for n, _ in named], sizes))}
+    if wl == "F1":
+        return files_worker()
     if tool == "ours":
         H.activate_tool("ours")
         from pympler import retained
@@ -160,6 +166,39 @@ def worker(spec: dict) -> dict:
     return out
 
 
+def files_worker() -> dict:
+    import os
+    import tempfile
+    import time
+    H.activate_tool("ours")
+    from pympler import retained
+    mod = build(RECORDS["F1"])
+    gc.collect()
+    out = {}
+    with tempfile.TemporaryDirectory() as where:
+        path = os.path.join(where, "heap.pymheap.gz")
+        t0 = time.perf_counter()
+        snap = retained.snapshot()
+        t1 = time.perf_counter()
+        snap.save(path)
+        t2 = time.perf_counter()
+        expect = snap.retained_size(mod.records)
+        count = len(snap)
+        snap.release()
+        del snap
+        t3 = time.perf_counter()
+        loaded = retained.load(path)
+        t4 = time.perf_counter()
+        top, table = loaded.top(10), loaded.by_type()
+        t5 = time.perf_counter()
+        out.update(snapshot=t1 - t0, save=t2 - t1, load=t4 - t3, query=t5 - t4,
+                   seconds=t5 - t0, objects=count, bytes=os.path.getsize(path),
+                   same=loaded.retained_size(loaded.retainer(top[0].index)) == top[0].retained
+                   and any(r.retained == expect for r in loaded.top(50)),
+                   top_type=str(table[0]))
+    return out
+
+
 # --------------------------------------------------------------------------
 # Parent
 # --------------------------------------------------------------------------
@@ -186,6 +225,7 @@ def render(results):
     lines = []
     for wl in ("D1", "D2"):
         _render_d(results, wl, lines)
+    _render_f(results, lines)
     _render_s(results, lines)
     return "\n".join(lines)
 
@@ -218,6 +258,23 @@ def _render_d(results, wl, lines):
                             " ".join(o[-1]["top_type"].split())))
 
 
+def _render_f(results, lines):
+    runs = results.get(("F1", "ours")) or []
+    if not runs:
+        return
+    rows = []
+    for stage in ("snapshot", "save", "load", "query"):
+        st = H.summarize([r[stage] for r in runs])
+        rows.append([stage, "%.3f" % st["median"], "%.3f" % st["min"]])
+    if lines:
+        lines.append("")
+    lines.append(H.format_table(["F1 stage (ours)", "median s", "min s"], rows, align="lrr"))
+    lines.append("\nF1: %s objects, file %.1f MB (gzip, every edge labelled); the loaded "
+                 "snapshot's records list has the live retained size: %s"
+                 % ("{:,}".format(runs[-1]["objects"]), runs[-1]["bytes"] / 1e6,
+                    all(r["same"] for r in runs)))
+
+
 def _render_s(results, lines):
     s1 = dict((t, (results.get(("S1", t)) or [None])[0]) for t in TOOLS)
     if s1.get("ours"):
@@ -236,7 +293,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--quick", action="store_true", help="1 run of each")
-    p.add_argument("--only", metavar="D1,D2,S1")
+    p.add_argument("--only", metavar="D1,D2,F1,S1")
     p.add_argument("--timeout", type=float, default=900)
     p.add_argument("--append-results", action="store_true",
                    help="append the tables to benchmarks/RESULTS.md")

@@ -408,6 +408,8 @@ def api_cases(notes):
          lambda f: lambda: retained_numbers(retained), True),
         ("retained.snapshot() dropped unreleased in a frame", retained, "snapshot",
          lambda f: lambda: (lambda s: len(s))(f()), True),
+        ("retained: save with labels, load, retention_path, diff_paths, bad arrays", retained,
+         "load", lambda f: lambda: retained_files(retained), True),
         # pympler.heapreport: the page of a held snapshot (paths labelled by the
         # objects), then of the same snapshot released
         ("heapreport.render_html(held, then released snapshot)", heapreport, "render_html",
@@ -465,6 +467,30 @@ def retained_numbers(retained):
     str(retained.diff(a, b, 5))
     b.addresses(), b.flat_sizes(), b.retained_sizes(), b.type_indices(), b.dominators()
     b.edges(), b.roots(), b.types(), b.retained_size(GRAPH)
+
+
+def retained_files(retained):
+    """A held snapshot saved with its edge labels, loaded back and queried;
+    graph_from_arrays refusing bad arrays."""
+    import tempfile
+    from array import array
+
+    from pympler import _core
+    with tempfile.TemporaryDirectory() as where:
+        path = os.path.join(where, "heap.pymheap.gz")
+        with retained.snapshot() as snap:
+            snap.save(path)
+            i = snap.index(GRAPH["strs"])
+            loaded = retained.load(path)
+            str(retained.diff_paths(loaded, snap, 5, top=20))
+        str(loaded.top(3)), str(loaded.by_type(3)), str(loaded.by_module(3))
+        str(loaded.retention_path(loaded.retainer(i))), str(loaded.retains(loaded.top(1)[0], 3))
+    try:
+        _core.graph_from_arrays(array("Q", [1]), array("I", [0]), array("Q", [8]),
+                                array("I", [0, 1]), array("I", [5]), array("I", [0]), (),
+                                [("T", "m")])
+    except ValueError:
+        pass
 
 
 def reference_graph(ReferenceGraph):

@@ -521,6 +521,39 @@ root_push(U32Vec *roots, uint8_t *isroot, uint32_t v)
     return u32_push(roots, v);
 }
 
+/* A root given twice (a module under two names in sys.modules) is a root
+ * once: keep the labels of the first occurrences, so that g_rootlabels[r]
+ * stays the label of g_root[r].  0 / -1. */
+static int
+keep_root_labels(PymHeapGraphObject *g, const uint32_t *explicit, Py_ssize_t nexplicit)
+{
+    PyObject *kept;
+    PymPtrMap seen;
+    Py_ssize_t k, j = 0;
+    if (g->g_rootlabels == NULL || PyTuple_GET_SIZE(g->g_rootlabels) != nexplicit) {
+        return 0;
+    }
+    kept = PyTuple_New(g->g_nexplicit);
+    if (kept == NULL) {
+        return -1;
+    }
+    pym_ptrmap_init(&seen);
+    for (k = 0; k < nexplicit && j < g->g_nexplicit; k++) {
+        int fresh = pym_ptrmap_setdefault(&seen, (void *)((uintptr_t)explicit[k] + 1), k);
+        if (fresh < 0) {
+            pym_ptrmap_clear(&seen);
+            Py_DECREF(kept);
+            return -1;
+        }
+        if (fresh) {
+            PyTuple_SET_ITEM(kept, j++, Py_NewRef(PyTuple_GET_ITEM(g->g_rootlabels, k)));
+        }
+    }
+    pym_ptrmap_clear(&seen);
+    Py_SETREF(g->g_rootlabels, kept);
+    return 0;
+}
+
 /* Roots, dominators, retained sizes.  Needs g_off/g_edge and sizes;
  * explicit roots given as node indices.  0 / -1. */
 static int
@@ -567,6 +600,9 @@ dominators(PymHeapGraphObject *g, const uint32_t *explicit, Py_ssize_t nexplicit
         }
     }
     g->g_nexplicit = (Py_ssize_t)roots.a_len;
+    if (g->g_nexplicit < nexplicit && keep_root_labels(g, explicit, nexplicit) < 0) {
+        goto done;
+    }
     for (k = 0; k < n; k++) {
         if (poff[k] == poff[k + 1] && root_push(&roots, isroot, (uint32_t)k) < 0) {
             goto done;

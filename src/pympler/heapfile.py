@@ -173,7 +173,7 @@ def from_snapshot(snap, meta=None, labels=None):
                      node_retained=snap.retained_sizes(), node_dom=node_dom,
                      edge_start=offsets, edge_to=targets,
                      edge_label=edge_label,
-                     roots=roots, root_label=root_label).validate()
+                     roots=roots, root_label=root_label)   # save() validates
 
 
 # ---------------------------------------------------------------------------
