@@ -18,7 +18,8 @@ PUBLIC = ['pympler', 'pympler.asizeof', 'pympler.muppy', 'pympler.summary', 'pym
           'pympler.classtracker_stats', 'pympler.charts', 'pympler.process',
           'pympler.mprofile', 'pympler.panels', 'pympler.ipython', 'pympler.pytest_plugin',
           'pympler.refbrowser', 'pympler.refgraph', 'pympler.garbagegraph',
-          'pympler.heapfile', 'pympler.retained', 'pympler.heapreport', 'pympler.web']
+          'pympler.heapfile', 'pympler.retained', 'pympler.heapreport', 'pympler.web',
+          'pympler.cli']
 
 
 def _read(rel):

@@ -298,6 +298,7 @@ def api_cases(notes):
     refgraph = optional_module("pympler.refgraph")
     garbagegraph = optional_module("pympler.garbagegraph")
     retained = optional_module("pympler.retained")
+    cli = optional_module("pympler.cli")
     web = optional_module("pympler.web")
     heapreport = optional_module("pympler.heapreport")
     G, P, S = GRAPH, PLAIN, SLOTTED
@@ -410,6 +411,9 @@ def api_cases(notes):
          lambda f: lambda: (lambda s: len(s))(f()), True),
         ("retained: save with labels, load, retention_path, diff_paths, bad arrays", retained,
          "load", lambda f: lambda: retained_files(retained), True),
+        # pympler.cli: the report and diff of a small saved snapshot
+        ("cli.main(['report', FILE]) + main(['diff', FILE, FILE])", cli, "main", cli_report,
+         True),
         # pympler.heapreport: the page of a held snapshot (paths labelled by the
         # objects), then of the same snapshot released
         ("heapreport.render_html(held, then released snapshot)", heapreport, "render_html",
@@ -435,6 +439,7 @@ def api_cases(notes):
                                 ("pympler.refgraph", refgraph),
                                 ("pympler.garbagegraph", garbagegraph),
                                 ("pympler.retained", retained),
+                                ("pympler.cli", cli),
                                 ("pympler.heapreport", heapreport),
                                 ("pympler.web", web))
                if mod is None]
@@ -467,6 +472,30 @@ def retained_numbers(retained):
     str(retained.diff(a, b, 5))
     b.addresses(), b.flat_sizes(), b.retained_sizes(), b.type_indices(), b.dominators()
     b.edges(), b.roots(), b.types(), b.retained_size(GRAPH)
+
+
+def cli_report(main):
+    """``pympler report FILE`` and ``pympler diff FILE FILE`` of a snapshot
+    saved once (without objects: numbers only), output swallowed."""
+    import atexit
+    import contextlib
+    import shutil
+    import tempfile
+
+    from pympler import retained
+
+    folder = tempfile.mkdtemp(prefix="pympler-leakcheck-")
+    atexit.register(shutil.rmtree, folder, True)
+    path = os.path.join(folder, "leak.pymheap")
+    snap = retained.snapshot(keep_objects=False)
+    snap.save(path)
+    del snap
+
+    def call():
+        with contextlib.redirect_stdout(io.StringIO()):
+            main(["report", "-q", "--top", "3", path])
+            main(["diff", "-q", "--top", "3", path, path])
+    return call
 
 
 def retained_files(retained):

@@ -2000,6 +2000,12 @@ graph_from_arrays(PyObject *module, PyObject *args)
         if (g->g_strings == NULL) {
             goto done;
         }
+        for (k = 0; k < PyList_GET_SIZE(g->g_strings); k++) {
+            if (!PyUnicode_Check(PyList_GET_ITEM(g->g_strings, k))) {
+                bad_arrays("strings must be a list of str");
+                goto done;
+            }
+        }
     }
     g->g_rootlabels = Py_NewRef(rootlabels);
     if (set_types(g, typenames) < 0) {

@@ -296,7 +296,7 @@ class Snapshot(object):
 
     def _node(self, obj):
         if type(obj) is Retainer:   # not isinstance: it would ask obj for __class__
-            if (0 <= obj.index < self.count and type(obj.index) is int
+            if (type(obj.index) is int and 0 <= obj.index < self.count
                     and self._g.node(obj.index)[0] == obj.address):
                 return obj.index
             raise ValueError("the Retainer (%s) is not from this snapshot" % (_short(obj),))
@@ -436,13 +436,18 @@ class Snapshot(object):
         the paths."""
         parent_b, pedge_b = self._g.bfs_tree()
         parent, pedge = _arr("I", parent_b), _arr("I", pedge_b)
+        names = self._g.root_labels()
+        roots = _arr("I", self._g.roots()[:4 * len(names)])
+        root_label = {}
+        for r, name in zip(roots, names):
+            root_label.setdefault(r, name)
         n, labels, groups = self.count, {}, {}
         for i in self._g.top(top):
             chain = [i]
             while parent[chain[-1]] != n:
                 chain.append(parent[chain[-1]])
             chain.reverse()
-            steps = [(self._retainer(chain[0]), self._root_label(chain[0]))]
+            steps = [(self._retainer(chain[0]), root_label.get(chain[0]))]
             for k in range(1, len(chain)):
                 e = pedge[chain[k]]
                 if e not in labels:
@@ -453,14 +458,6 @@ class Snapshot(object):
             g[0] += 1
             g[1] += self._g.node(i)[2]
         return groups
-
-    def _root_label(self, i):
-        nodes, labels = self._g.roots(), self._g.root_labels()
-        roots = _arr("I", nodes[:4 * len(labels)])
-        for k, r in enumerate(roots):
-            if r == i:
-                return labels[k]
-        return None
 
     def edge_labels(self, base=0):
         """``(labels, strings)``: ``array('I')`` of one index per edge (into
@@ -551,11 +548,11 @@ def _from_data(data):
     strings = data.strings
     nlabelled = 0
     for lab in data.root_label:
-        if lab == heapfile_NO_INDEX:
+        if lab == _NONE32:
             break
         nlabelled += 1
     root_labels = tuple(strings[data.root_label[k]] for k in range(nlabelled))
-    has_labels = any(x != heapfile_NO_INDEX for x in set(data.edge_label))
+    has_labels = any(x != _NONE32 for x in set(data.edge_label))
     graph = _core.graph_from_arrays(
         data.node_addr, node_type, data.node_size, data.edge_start, data.edge_to, data.roots,
         root_labels, types, data.edge_label if has_labels else None,
@@ -565,8 +562,6 @@ def _from_data(data):
     snap._data = data
     return snap
 
-
-heapfile_NO_INDEX = _NONE32
 
 
 def diff_paths(old, new, n=None, top=200):

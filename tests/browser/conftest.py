@@ -54,8 +54,9 @@ class Browser(object):
         return path
 
 
-@pytest.fixture(scope="session")
-def browser():
+def _chrome(*extra):
+    """A headless Chromium driven by chromedriver (skip or fail when one is
+    missing), with extra command-line arguments."""
     try:
         from selenium import webdriver
     except ImportError:
@@ -68,15 +69,35 @@ def browser():
     options.binary_location = binary
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
                 "--disable-dev-shm-usage", "--window-size=1280,1024",
-                "--allow-file-access-from-files"):
+                "--allow-file-access-from-files") + extra:
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     # chromedriver and chromium are not built with the sanitizers: under the
     # ASan step's LD_PRELOAD they would exit at once
     env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "PYTHONMALLOC")}
     service = webdriver.ChromeService(executable_path=driver_path, env=env)
-    driver = webdriver.Chrome(options=options, service=service)
+    return webdriver.Chrome(options=options, service=service)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    driver = _chrome()
     try:
         yield Browser(driver)
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(scope="module")
+def devtools():
+    """(driver, port): a Chromium whose DevTools HTTP server (loopback, a
+    free port) serves the DevTools front-end bundled with this Chromium."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    driver = _chrome("--remote-debugging-address=127.0.0.1", "--remote-debugging-port=%d" % port)
+    try:
+        yield driver, port
     finally:
         driver.quit()

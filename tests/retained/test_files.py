@@ -207,6 +207,9 @@ def test_graph_from_arrays_checks_everything():
     with pytest.raises(ValueError, match="beyond the strings"):
         _core.graph_from_arrays(good["addr"], good["type"], good["size"], good["off"],
                                 good["edge"], good["roots"], (), types, array("I", [3]), ["x"])
+    with pytest.raises(ValueError, match="list of str"):
+        _core.graph_from_arrays(good["addr"], good["type"], good["size"], good["off"],
+                                good["edge"], good["roots"], (), types, array("I", [0]), [b"x"])
     with pytest.raises(ValueError, match="pairs"):
         _core.graph_from_arrays(good["addr"], good["type"], good["size"], good["off"],
                                 good["edge"], good["roots"], (), [("T",)])

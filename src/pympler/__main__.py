@@ -1,0 +1,7 @@
+"""``python -m pympler``: the command line of :mod:`pympler.cli`."""
+import sys
+
+from pympler.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
