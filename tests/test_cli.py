@@ -308,6 +308,9 @@ def test_run_html(tmp_path):
 
 def test_html_without_the_html_module_gives_1(saved, tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "pympler.heapreport", None)    # import fails
+    # once imported, the module is also an attribute of the package, which
+    # `from pympler import heapreport` finds without importing
+    monkeypatch.delattr("pympler.heapreport", raising=False)
     assert cli.main(["report", "-q", str(saved["a"]), "--html", str(tmp_path / "a.html")]) == 1
     out, err = capsys.readouterr()
     assert "pympler heap snapshot:" in out

@@ -11,14 +11,15 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXISTING = ['asizeof', 'muppy', 'summary', 'tracker', 'classtracker', 'util',
             'classtracker_stats', 'charts', 'process', 'mprofile', 'panels',
-            'refbrowser', 'refgraph', 'garbagegraph', 'web']
+            'refbrowser', 'refgraph', 'garbagegraph', 'web', 'heapreport']
 COMING = []      # every module of Pympler 1.1 exists
 PUBLIC = ['pympler', 'pympler.asizeof', 'pympler.muppy', 'pympler.summary', 'pympler.tracker',
           'pympler.classtracker', 'pympler.util', 'pympler.util.stringutils', 'pympler.util.compat',
           'pympler.classtracker_stats', 'pympler.charts', 'pympler.process',
           'pympler.mprofile', 'pympler.panels', 'pympler.ipython', 'pympler.pytest_plugin',
           'pympler.refbrowser', 'pympler.refgraph', 'pympler.garbagegraph',
-          'pympler.heapfile', 'pympler.retained', 'pympler.web', 'pympler.cli']
+          'pympler.heapfile', 'pympler.retained', 'pympler.heapreport', 'pympler.web',
+          'pympler.cli']
 
 
 def _read(rel):

@@ -300,6 +300,7 @@ def api_cases(notes):
     retained = optional_module("pympler.retained")
     cli = optional_module("pympler.cli")
     web = optional_module("pympler.web")
+    heapreport = optional_module("pympler.heapreport")
     G, P, S = GRAPH, PLAIN, SLOTTED
     table = [
         # pympler.asizeof
@@ -413,6 +414,10 @@ def api_cases(notes):
         # pympler.cli: the report and diff of a small saved snapshot
         ("cli.main(['report', FILE]) + main(['diff', FILE, FILE])", cli, "main", cli_report,
          True),
+        # pympler.heapreport: the page of a held snapshot (paths labelled by the
+        # objects), then of the same snapshot released
+        ("heapreport.render_html(held, then released snapshot)", heapreport, "render_html",
+         lambda f: lambda: heapreport_page(f, retained), True),
         # pympler.web: every page once through the WSGI application (no socket)
         ("web.make_app(): every page", web, "make_app", web_pages, True),
     ]
@@ -435,6 +440,7 @@ def api_cases(notes):
                                 ("pympler.garbagegraph", garbagegraph),
                                 ("pympler.retained", retained),
                                 ("pympler.cli", cli),
+                                ("pympler.heapreport", heapreport),
                                 ("pympler.web", web))
                if mod is None]
     if missing:
@@ -450,6 +456,13 @@ def retained_held(snapshot):
             str(snap.path(GRAPH["strs"])), str(snap.retains(GRAPH, 3))
             snap.dominator(GRAPH)
     return call
+
+
+def heapreport_page(render_html, retained):
+    """The HTML report of a held snapshot, then of it released."""
+    with retained.snapshot() as snap:
+        render_html(snap, top=10)
+    render_html(snap, top=10, title="released")
 
 
 def retained_numbers(retained):

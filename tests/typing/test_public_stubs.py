@@ -19,7 +19,8 @@ MODULES = ['pympler.asizeof', 'pympler._asized', 'pympler.muppy', 'pympler.summa
            'pympler.charts', 'pympler.process', 'pympler.mprofile',
            'pympler.panels', 'pympler.ipython',
            'pympler.refbrowser', 'pympler.refgraph', 'pympler.garbagegraph',
-           'pympler.heapfile', 'pympler.retained', 'pympler.web', 'pympler.cli']
+           'pympler.heapfile', 'pympler.retained', 'pympler.heapreport', 'pympler.web',
+           'pympler.cli']
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 

@@ -114,6 +114,13 @@ def references() -> str:
     return out.getvalue() + str(len(parts) + len(labels)) + str(cycles)
 
 
+def report() -> str:
+    from pympler import heapreport, retained
+    snap = retained.snapshot(keep_objects=False)
+    page: str = heapreport.render_html(snap, top=3, title="typed")
+    return page
+
+
 def main() -> None:
     total, each, flat, length = sizes()
     assert total > 0 and len(each) == 2 and flat > 0 and length == 7
@@ -124,6 +131,7 @@ def main() -> None:
     assert tracked() > 0
     assert "SUMMARY" in stats()
     assert "Garbage:" in references()
+    assert "<svg" in report()
     print("user_script: ok")
 
 
