@@ -35,7 +35,8 @@ _SUFFIX = ".pymheap.gz"     # default snapshot file suffix
 
 # Seconds per unit, measured on a 2-core machine (CPython 3.11, release
 # build, 1.3M objects: snapshot 0.2 s, save 1.5 s, load 1.0-1.3 s for 8 MB,
-# report 0.02 s, HTML 0.0 s, .heapsnapshot 7.8 s) and rounded up by about half.  They
+# report 0.02 s, HTML 0.0 s; 1M objects: .heapsnapshot 5 s, load included)
+# and rounded up by about half.  They
 # only decide whether a stage is announced before it starts: the heap walk
 # is one C call that holds the GIL, so nothing can print during it.  The
 # snapshot scales with sys.getallocatedblocks(), saving and writing with the
