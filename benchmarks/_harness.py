@@ -491,6 +491,30 @@ def write_results(prefix: str, data: dict) -> Path:
     return path
 
 
+def append_markdown(script: str, heading: str, intro: str, info: dict, load_end,
+                    table: str, repeat: int, argv=None, runs: str = "runs per tool") -> None:
+    """Append one dated entry (command, machine, load, HEAD, the table) to
+    benchmarks/RESULTS.md under ``## heading``, writing the heading and its
+    ``intro`` paragraph the first time."""
+    command = "python benchmarks/%s" % script + "".join(
+        " " + a for a in (sys.argv[1:] if argv is None else argv))
+    head = "\n## %s\n" % heading
+    with open(BENCH_DIR / "RESULTS.md", "a+", encoding="utf-8") as f:
+        f.seek(0)
+        have_heading = head in "\n" + f.read()
+        f.seek(0, 2)
+        if not have_heading:
+            f.write(head + "\n" + intro.rstrip("\n") + "\n")
+        f.write("\n### %s -- `%s`\n\n" % (info.get("date") or _dt.date.today().isoformat(),
+                                            command))
+        f.write("- %s (`%s`), %s, %s CPUs, %s; load average %s at start, %s at end; "
+                "HEAD %s; %d %s.\n\n" % (
+                    info.get("python") or platform.python_version(), info.get("executable"),
+                    info.get("cpu_model"), info.get("nproc"), info.get("mem_total"),
+                    info.get("loadavg_at_start"), load_end, info.get("git_commit"), repeat, runs))
+        f.write(table + "\n")
+
+
 def parse_only(value: str | None, known) -> list:
     """``--only W1,W3`` -> ['W1', 'W3'] (case-insensitive, validated against *known*)."""
     if not value:

@@ -31,9 +31,7 @@ with ``pip install --target`` and are never dependencies of this project.
 from __future__ import annotations
 
 import argparse
-import datetime
 import gc
-import platform
 import sys
 import time
 from pathlib import Path
@@ -205,29 +203,15 @@ def main(argv=None):
 
 
 def append_results(info, load_end, table, repeat, argv):
-    """Append one entry to benchmarks/RESULTS.md under the heap heading."""
-    command = "python benchmarks/bench_heap.py" + "".join(
-        " " + a for a in (sys.argv[1:] if argv is None else argv))
-    with open(RESULTS_MD, "a+", encoding="utf-8") as f:
-        f.seek(0)
-        have_heading = "\n## Heap layer (W6, W7)\n" in "\n" + f.read()
-        f.seek(0, 2)
-        if not have_heading:
-            f.write("\n## Heap layer (W6, W7)\n\n"
-                    "`benchmarks/bench_heap.py`: W6 = `muppy.get_objects()` then "
-                    "`summary.summarize()` on a heap holding 1,000,000 extra objects; W7 = "
-                    "`tracker.SummaryTracker()` then `diff()` after 400,000 allocations (see "
-                    "the script's docstring).  guppy3: `hpy().heap()` and its per-type "
-                    "statistics (`bytype` rows).  Times in seconds, median of fresh "
-                    "processes; speed-up = other tool / ours.\n")
-        f.write("\n### %s -- `%s`\n\n" % (info.get("date") or datetime.date.today().isoformat(),
-                                            command))
-        f.write("- %s (`%s`), %s, %s CPUs, %s; load average %s at start, %s at end; "
-                "HEAD %s; %d runs per tool.\n\n" % (
-                    info.get("python") or platform.python_version(), info.get("executable"),
-                    info.get("cpu_model"), info.get("nproc"), info.get("mem_total"),
-                    info.get("loadavg_at_start"), load_end, info.get("git_commit"), repeat))
-        f.write(table + "\n")
+    """Append one entry to benchmarks/RESULTS.md."""
+    H.append_markdown('bench_heap.py', 'Heap layer (W6, W7)',
+                      "`benchmarks/bench_heap.py`: W6 = `muppy.get_objects()` then "
+                      "`summary.summarize()` on a heap holding 1,000,000 extra objects; W7 = "
+                      "`tracker.SummaryTracker()` then `diff()` after 400,000 allocations (see "
+                      "the script's docstring).  guppy3: `hpy().heap()` and its per-type "
+                      "statistics (`bytype` rows).  Times in seconds, median of fresh "
+                      "processes; speed-up = other tool / ours.\n",
+                      info, load_end, table, repeat, argv)
 
 
 if __name__ == "__main__":

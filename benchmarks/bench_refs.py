@@ -37,9 +37,7 @@ Tools: "ours", "gc" (R1 only; the standard library), "objgraph" (PyPI, in
 from __future__ import annotations
 
 import argparse
-import datetime
 import gc
-import platform
 import sys
 import types
 from pathlib import Path
@@ -256,30 +254,16 @@ def main(argv=None):
 
 
 def append_results(info, load_end, table, repeat, argv):
-    """Append one entry to benchmarks/RESULTS.md under the references heading."""
-    command = "python benchmarks/bench_refs.py" + "".join(
-        " " + a for a in (sys.argv[1:] if argv is None else argv))
-    with open(RESULTS_MD, "a+", encoding="utf-8") as f:
-        f.seek(0)
-        have_heading = "\n## References (R1, P1)\n" in "\n" + f.read()
-        f.seek(0, 2)
-        if not have_heading:
-            f.write("\n## References (R1, P1)\n\n"
-                    "`benchmarks/bench_refs.py`, on a heap holding 1,000,000 extra objects: "
-                    "R1 = the referrers of 1,000 objects (`muppy.referrers_of`; peers: "
-                    "`gc.get_referrers` per object, guppy3 `iso(*objs).referrers`, one call "
-                    "for the union); "
-                    "P1 = one path from the roots to an object 20 references deep "
-                    "(`muppy.find_path`; objgraph `find_backref_chain`, guppy3 `shpaths`). "
-                    "Times in seconds, median of fresh processes; other / ours = speed-up.\n")
-        f.write("\n### %s -- `%s`\n\n" % (info.get("date") or datetime.date.today().isoformat(),
-                                            command))
-        f.write("- %s (`%s`), %s, %s CPUs, %s; load average %s at start, %s at end; "
-                "HEAD %s; %d runs per tool.\n\n" % (
-                    info.get("python") or platform.python_version(), info.get("executable"),
-                    info.get("cpu_model"), info.get("nproc"), info.get("mem_total"),
-                    info.get("loadavg_at_start"), load_end, info.get("git_commit"), repeat))
-        f.write(table + "\n")
+    """Append one entry to benchmarks/RESULTS.md."""
+    H.append_markdown('bench_refs.py', 'References (R1, P1)',
+                      "`benchmarks/bench_refs.py`, on a heap holding 1,000,000 extra objects: "
+                      "R1 = the referrers of 1,000 objects (`muppy.referrers_of`; peers: "
+                      "`gc.get_referrers` per object, guppy3 `iso(*objs).referrers`, one call "
+                      "for the union); "
+                      "P1 = one path from the roots to an object 20 references deep "
+                      "(`muppy.find_path`; objgraph `find_backref_chain`, guppy3 `shpaths`). "
+                      "Times in seconds, median of fresh processes; other / ours = speed-up.\n",
+                      info, load_end, table, repeat, argv)
 
 
 if __name__ == "__main__":

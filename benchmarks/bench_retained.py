@@ -37,9 +37,7 @@ with ``pip install --target``; never dependencies of this project.
 from __future__ import annotations
 
 import argparse
-import datetime
 import gc
-import platform
 import sys
 import types
 from pathlib import Path
@@ -325,31 +323,17 @@ def main(argv=None):
 
 
 def append_results(info, load_end, table, repeat, argv):
-    command = "python benchmarks/bench_retained.py" + "".join(
-        " " + a for a in (sys.argv[1:] if argv is None else argv))
-    heading = "\n## Retained sizes (D1, D2, S1)\n"
-    with open(RESULTS_MD, "a+", encoding="utf-8") as f:
-        f.seek(0)
-        have_heading = heading in "\n" + f.read()
-        f.seek(0, 2)
-        if not have_heading:
-            f.write(heading + "\n"
-                    "`benchmarks/bench_retained.py`: D1 = on a heap holding 1,000,000 extra "
-                    "objects, ours = `retained.snapshot()` (graph, dominator tree and retained "
-                    "size of every object of the whole heap) + `by_type()`, timed together, "
-                    "with the peak RSS of the call per heap object; peers = the retained size "
-                    "of one root set (the records list): guppy3 `iso(records).domisize`, "
-                    "objsize `get_exclusive_deep_size(records)`.  D2 = the same with 10,000 extra "
-                    "objects (objsize is about quadratic).  S1 = the retained size of 8 "
-                    "objects of a small heap by each tool (see the notes below the tables).\n")
-        f.write("\n### %s -- `%s`\n\n" % (info.get("date") or datetime.date.today().isoformat(),
-                                            command))
-        f.write("- %s (`%s`), %s, %s CPUs, %s; load average %s at start, %s at end; "
-                "HEAD %s; %d runs per tool (D1).\n\n" % (
-                    info.get("python") or platform.python_version(), info.get("executable"),
-                    info.get("cpu_model"), info.get("nproc"), info.get("mem_total"),
-                    info.get("loadavg_at_start"), load_end, info.get("git_commit"), repeat))
-        f.write(table + "\n")
+    """Append one entry to benchmarks/RESULTS.md."""
+    H.append_markdown('bench_retained.py', 'Retained sizes (D1, D2, S1)',
+                      "`benchmarks/bench_retained.py`: D1 = on a heap holding 1,000,000 extra "
+                      "objects, ours = `retained.snapshot()` (graph, dominator tree and retained "
+                      "size of every object of the whole heap) + `by_type()`, timed together, "
+                      "with the peak RSS of the call per heap object; peers = the retained size "
+                      "of one root set (the records list): guppy3 `iso(records).domisize`, "
+                      "objsize `get_exclusive_deep_size(records)`.  D2 = the same with 10,000 "
+                      "extra objects (objsize is about quadratic).  S1 = the retained size of 8 "
+                      "objects of a small heap by each tool (see the notes below the tables).\n",
+                      info, load_end, table, repeat, argv, runs='runs per tool (D1)')
 
 
 if __name__ == "__main__":
