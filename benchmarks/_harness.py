@@ -346,6 +346,31 @@ def run_fresh(script: str | os.PathLike, spec: dict, timeout: float | None = Non
     return result
 
 
+def fresh_runs(script, workload: str, tool: str, repeat: int, timeout=None) -> list:
+    """The results of up to ``repeat`` fresh-process runs of one workload and
+    tool (run_fresh), each logged; a failed run is logged and ends the
+    series."""
+    runs = []
+    for i in range(repeat):
+        r = run_fresh(script, {"tool": tool, "workload": workload}, timeout=timeout)
+        if not r.get("ok"):
+            log("%s %s run %d failed: %s" % (workload, tool, i + 1, r.get("error")))
+            if r.get("traceback"):
+                log(r["traceback"])
+            break
+        runs.append(r)
+        log("%s %-9s run %d: %.3f s" % (workload, tool, i + 1, r["seconds"]))
+    return runs
+
+
+def series(runs) -> dict:
+    """{"stats", "cpu", "last"} of fresh_runs' results: wall and CPU time
+    summaries and the last run's result (None when none ran)."""
+    return {"stats": summarize([r["seconds"] for r in runs]),
+            "cpu": summarize([r.get("cpu_seconds") for r in runs]),
+            "last": runs[-1] if runs else None}
+
+
 def summarize(values) -> dict | None:
     """Median, min, max and all values of a list of numbers (None if empty)."""
     vals = [v for v in values if v is not None]

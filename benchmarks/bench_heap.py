@@ -121,24 +121,8 @@ def worker(spec: dict) -> dict:
 # --------------------------------------------------------------------------
 
 def run(workloads, repeat, timeout):
-    results = {}
-    for wl in workloads:
-        for tool in TOOLS[wl]:
-            times, cpus, extra = [], [], None
-            for i in range(repeat):
-                r = H.run_fresh(SCRIPT, {"tool": tool, "workload": wl}, timeout=timeout)
-                if not r.get("ok"):
-                    H.log("%s %s run %d failed: %s" % (wl, tool, i + 1, r.get("error")))
-                    if r.get("traceback"):
-                        H.log(r["traceback"])
-                    break
-                times.append(r["seconds"])
-                cpus.append(r.get("cpu_seconds"))
-                extra = r
-                H.log("%s %-9s run %d: %.3f s" % (wl, tool, i + 1, r["seconds"]))
-            results[(wl, tool)] = {"stats": H.summarize(times), "cpu": H.summarize(cpus),
-                                   "last": extra}
-    return results
+    return dict(((wl, tool), H.series(H.fresh_runs(SCRIPT, wl, tool, repeat, timeout)))
+                for wl in workloads for tool in TOOLS[wl])
 
 
 def _ratio(results, wl, tool, key):

@@ -202,21 +202,8 @@ def files_worker() -> dict:
 # --------------------------------------------------------------------------
 
 def run(repeat, timeout, workloads):
-    results = {}
-    for wl in workloads:
-        for tool in WL_TOOLS[wl]:
-            runs = []
-            for i in range(repeat if wl != "S1" else 1):
-                r = H.run_fresh(SCRIPT, {"tool": tool, "workload": wl}, timeout=timeout)
-                if not r.get("ok"):
-                    H.log("%s %s run %d failed: %s" % (wl, tool, i + 1, r.get("error")))
-                    if r.get("traceback"):
-                        H.log(r["traceback"])
-                    break
-                runs.append(r)
-                H.log("%s %-8s run %d: %.3f s" % (wl, tool, i + 1, r["seconds"]))
-            results[(wl, tool)] = runs
-    return results
+    return dict(((wl, tool), H.fresh_runs(SCRIPT, wl, tool, repeat if wl != "S1" else 1, timeout))
+                for wl in workloads for tool in WL_TOOLS[wl])
 
 
 def render(results):
