@@ -22,6 +22,7 @@ import builtins
 import contextlib
 import gc
 import os
+import platform
 import signal
 import sys
 import time
@@ -162,12 +163,17 @@ def _when(t):
         return str(t)
 
 
+def _live_meta():
+    return {"python": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "platform": platform.platform(), "time": time.time(), "pid": os.getpid(),
+            "argv": [str(a) for a in sys.argv]}
+
+
 def _heading(snap, title="pympler heap snapshot"):
     meta = getattr(snap, "meta", None) or {}
     if not meta and not getattr(snap, "loaded", False):
-        from pympler import heapfile
-
-        meta = heapfile._process_meta()
+        meta = _live_meta()
     lines = ["%s: %s objects, %s" % (title, format(snap.count, ","), _pp(snap.total))]
     argv = meta.get("argv")
     if isinstance(argv, (list, tuple)) and argv:
