@@ -362,16 +362,21 @@ pym_walk_add_candidates(PymWalk *w, PyObject *t)
 
 #ifndef PYM_HAS_GC_VISIT
 /* gc.get_objects(): a new list, or NULL.  The function is looked up on the
- * gc module, so no new tracked object exists while it runs. */
+ * gc module, so no new tracked object exists while it runs.  The name is
+ * the interned string: 3.11's type attribute cache keeps the name of each
+ * lookup, and a fresh string per walk, allocated among the walk's
+ * temporaries, would keep a whole pymalloc arena alive after the walk. */
 static PyObject *
 gc_objects(void)
 {
-    PyObject *gc, *res;
+    PyObject *gc, *name, *res;
     gc = PyImport_ImportModule("gc");
     if (gc == NULL) {
         return NULL;
     }
-    res = PyObject_CallMethod(gc, "get_objects", NULL);
+    name = PyUnicode_InternFromString("get_objects");
+    res = name == NULL ? NULL : PyObject_CallMethodNoArgs(gc, name);
+    Py_XDECREF(name);
     Py_DECREF(gc);
     if (res != NULL && !PyList_CheckExact(res)) {
         Py_SETREF(res, PySequence_List(res));

@@ -177,9 +177,15 @@ collect_generator(PyObject *o, int code, PymRefArray *a)
     Py_ssize_t i;
     int res = 0;
     /* The generator's own __name__ / __qualname__ (existing strings that the
-     * builtin getters return) are not its data. */
-    PyObject *name = PyObject_GetAttrString(o, "__name__");
-    PyObject *qualname = name == NULL ? NULL : PyObject_GetAttrString(o, "__qualname__");
+     * builtin getters return) are not its data.  Interned attribute names:
+     * see gc_objects() in heapwalk.c. */
+    PyObject *key = PyUnicode_InternFromString("__name__");
+    PyObject *name = key == NULL ? NULL : PyObject_GetAttr(o, key);
+    PyObject *qualname = NULL;
+    Py_XDECREF(key);
+    key = name == NULL ? NULL : PyUnicode_InternFromString("__qualname__");
+    qualname = key == NULL ? NULL : PyObject_GetAttr(o, key);
+    Py_XDECREF(key);
     PyErr_Clear();
     memset(&tmp, 0, sizeof(tmp));
     if (collect_traverse(Py_TYPE(o), o, &tmp) < 0) {
