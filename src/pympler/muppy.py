@@ -204,7 +204,50 @@ def _short(obj):
     return "<%s at 0x%x>" % (_type_qualname(type(obj)), id(obj))
 
 
-class RefPath(tuple):
+class _PathText(object):
+    """Text of a path: a tuple of ``(item, label)`` steps from a root, items
+    described by ``_describe(item)``.  Shared by :class:`RefPath` (objects)
+    and ``pympler.retained.Path`` (retainer rows)."""
+
+    __slots__ = ()
+    _describe = staticmethod(_short)
+
+    @property
+    def labels(self):
+        return [s[1] for s in self]
+
+    def _parts(self):
+        """(label text, item) per printed step, merging ``.__dict__`` and a
+        following str key into ``.key``."""
+        first_item, first_label = self[0]
+        parts = [(first_label if first_label is not None
+                  else "%s (nothing refers to it)" % (self._describe(first_item),), first_item)]
+        i = 1
+        while i < len(self):
+            label = self[i][1] if self[i][1] is not None else "(referent)"
+            nxt = self[i + 1][1] if i + 1 < len(self) else None
+            if (label == ".__dict__" and nxt and nxt.startswith("['") and nxt.endswith("']")
+                    and nxt[2:-2].isidentifier()):
+                parts.append(("." + nxt[2:-2], self[i + 1][0]))
+                i += 2
+                continue
+            parts.append((label, self[i][0]))
+            i += 1
+        return parts
+
+    def __str__(self):
+        parts = self._parts()
+        width = max([len(p[0]) for p in parts[1:]] + [0])
+        lines = [parts[0][0]]
+        lines.extend("  -> %-*s  %s" % (width, label, self._describe(item))
+                     for label, item in parts[1:])
+        return "\n".join(lines)
+
+    def oneline(self):
+        return " -> ".join([p[0] for p in self._parts()] + [self._describe(self[-1][0])])
+
+
+class RefPath(_PathText, tuple):
     """A reference path found by :func:`find_path`: a tuple of
     :class:`RefStep` ``(obj, label)`` from a root to the object.
 
@@ -238,45 +281,6 @@ class RefPath(tuple):
     @property
     def target(self):
         return self[-1].obj
-
-    @property
-    def labels(self):
-        return [s.label for s in self]
-
-    def _parts(self):
-        """(label text, object) per printed step, merging ``.__dict__`` and a
-        following str key into ``.key``."""
-        parts = []
-        first = self[0]
-        head = first.label if first.label is not None else "%s (nothing refers to it)" % (
-            _short(first.obj),)
-        parts.append((head, first.obj))
-        i = 1
-        while i < len(self):
-            label = self[i].label
-            if label is None:
-                label = "(referent)"
-            if (label == ".__dict__" and i + 1 < len(self) and self[i + 1].label
-                    and self[i + 1].label.startswith("['") and self[i + 1].label.endswith("']")
-                    and self[i + 1].label[2:-2].isidentifier()):
-                parts.append(("." + self[i + 1].label[2:-2], self[i + 1].obj))
-                i += 2
-                continue
-            parts.append((label, self[i].obj))
-            i += 1
-        return parts
-
-    def __str__(self):
-        parts = self._parts()
-        lines = [parts[0][0]]
-        width = max([len(p[0]) for p in parts[1:]] + [0])
-        for label, obj in parts[1:]:
-            lines.append("  -> %-*s  %s" % (width, label, _short(obj)))
-        return "\n".join(lines)
-
-    def oneline(self):
-        parts = self._parts()
-        return " -> ".join([p[0] for p in parts] + [_short(self.target)])
 
     def __repr__(self):
         return "<RefPath %s>" % (self.oneline(),)

@@ -131,7 +131,7 @@ PathStep.__doc__ = """One step of a :class:`Path`: the :class:`Retainer` reached
 None for an edge the snapshot has no name for)."""
 
 
-class Path(tuple):
+class Path(muppy._PathText, tuple):
     """A retention path of a :class:`Snapshot` (made by
     :meth:`Snapshot.retention_path`): a tuple of :class:`PathStep` from a
     root to the object, with the labels of :func:`pympler.muppy.find_path`.
@@ -146,40 +146,13 @@ class Path(tuple):
     def __new__(cls, steps):
         return tuple.__new__(cls, (PathStep(r, lab) for r, lab in steps))
 
-    @property
-    def labels(self):
-        return [s.label for s in self]
+    @staticmethod
+    def _describe(r):
+        return _short(r)
 
     @property
     def target(self):
         return self[-1].retainer
-
-    def _parts(self):
-        parts, i = [], 1
-        first = self[0]
-        parts.append((first.label if first.label is not None
-                      else "%s (nothing refers to it)" % (_short(first.retainer),), first.retainer))
-        while i < len(self):
-            label = self[i].label if self[i].label is not None else "(referent)"
-            nxt = self[i + 1].label if i + 1 < len(self) else None
-            if (label == ".__dict__" and nxt and nxt.startswith("['") and nxt.endswith("']")
-                    and nxt[2:-2].isidentifier()):
-                parts.append(("." + nxt[2:-2], self[i + 1].retainer))
-                i += 2
-                continue
-            parts.append((label, self[i].retainer))
-            i += 1
-        return parts
-
-    def __str__(self):
-        parts = self._parts()
-        width = max([len(p[0]) for p in parts[1:]] + [0])
-        lines = [parts[0][0]]
-        lines.extend("  -> %-*s  %s" % (width, label, _short(r)) for label, r in parts[1:])
-        return "\n".join(lines)
-
-    def oneline(self):
-        return " -> ".join([p[0] for p in self._parts()] + [_short(self.target)])
 
     def key(self):
         """The path without addresses, list and tuple indexes as ``[*]``,
