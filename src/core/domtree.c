@@ -1054,6 +1054,35 @@ graph_release_meth(PymHeapGraphObject *g, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* Min-heap order on (retained size, -index): a before b. */
+static inline int
+top_less(const uint64_t *r, uint32_t a, uint32_t b)
+{
+    return r[a] < r[b] || (r[a] == r[b] && a > b);
+}
+
+/* Put v at the root of heap[0..len) and sift it down. */
+static void
+top_sift_down(const uint64_t *r, uint32_t *heap, Py_ssize_t len, uint32_t v)
+{
+    Py_ssize_t j = 0;
+    for (;;) {
+        Py_ssize_t c = 2 * j + 1;
+        if (c >= len) {
+            break;
+        }
+        if (c + 1 < len && top_less(r, heap[c + 1], heap[c])) {
+            c++;
+        }
+        if (!top_less(r, heap[c], v)) {
+            break;
+        }
+        heap[j] = heap[c];
+        j = c;
+    }
+    heap[j] = v;
+}
+
 /* The top count nodes by retained size among cand[0..ncand) (ties: lower
  * index first), as a list of indices, largest first. */
 static PyObject *
@@ -1063,7 +1092,6 @@ top_of(PymHeapGraphObject *g, const uint32_t *cand, Py_ssize_t ncand, Py_ssize_t
     Py_ssize_t len = 0, i;
     PyObject *res = NULL;
     const uint64_t *r = g->g_ret;
-#define LESS(a, b) (r[a] < r[b] || (r[a] == r[b] && (a) > (b)))
     if (count > ncand) {
         count = ncand;
     }
@@ -1076,29 +1104,14 @@ top_of(PymHeapGraphObject *g, const uint32_t *cand, Py_ssize_t ncand, Py_ssize_t
         Py_ssize_t j;
         if (len < count) {
             j = len++;
-            while (j > 0 && LESS(v, heap[(j - 1) / 2])) {
+            while (j > 0 && top_less(r, v, heap[(j - 1) / 2])) {
                 heap[j] = heap[(j - 1) / 2];
                 j = (j - 1) / 2;
             }
             heap[j] = v;
         }
-        else if (LESS(heap[0], v)) {
-            j = 0;
-            for (;;) {
-                Py_ssize_t c = 2 * j + 1;
-                if (c >= len) {
-                    break;
-                }
-                if (c + 1 < len && LESS(heap[c + 1], heap[c])) {
-                    c++;
-                }
-                if (!LESS(heap[c], v)) {
-                    break;
-                }
-                heap[j] = heap[c];
-                j = c;
-            }
-            heap[j] = v;
+        else if (top_less(r, heap[0], v)) {
+            top_sift_down(r, heap, len, v);
         }
     }
     res = PyList_New(len);
@@ -1106,24 +1119,10 @@ top_of(PymHeapGraphObject *g, const uint32_t *cand, Py_ssize_t ncand, Py_ssize_t
         goto done;
     }
     while (len > 0) { /* pop the smallest into the last free slot */
-        uint32_t v = heap[0], last = heap[--len];
-        Py_ssize_t j = 0;
+        uint32_t v = heap[0];
         PyObject *x;
-        for (;;) {
-            Py_ssize_t c = 2 * j + 1;
-            if (c >= len) {
-                break;
-            }
-            if (c + 1 < len && LESS(heap[c + 1], heap[c])) {
-                c++;
-            }
-            if (!LESS(heap[c], last)) {
-                break;
-            }
-            heap[j] = heap[c];
-            j = c;
-        }
-        heap[j] = last;
+        len--;
+        top_sift_down(r, heap, len, heap[len]);
         x = PyLong_FromUnsignedLong(v);
         if (x == NULL) {
             Py_CLEAR(res);
@@ -1131,7 +1130,6 @@ top_of(PymHeapGraphObject *g, const uint32_t *cand, Py_ssize_t ncand, Py_ssize_t
         }
         PyList_SET_ITEM(res, len, x);
     }
-#undef LESS
 done:
     PyMem_RawFree(heap);
     return res;

@@ -309,3 +309,27 @@ def test_a_module_under_two_names_does_not_shift_root_labels():
     finally:
         for name in ("pym_first", "pym_first_alias", "pym_second"):
             del sys.modules[name]
+
+
+def test_top_and_retains_are_the_sorted_order(saved):
+    """The engine's bounded heap gives exactly the first rows of a full sort
+    by (retained size desc, index asc), ties included."""
+    snap, path = saved
+    for s in (snap, retained.load(path)):
+        sizes = s.retained_sizes()
+        order = sorted(range(s.count), key=lambda i: (-sizes[i], i))
+        for n in (0, 1, 7, 100, 1000):
+            assert [r.index for r in s.top(n)] == order[:n]
+        head = s.top(1)[0]
+        idom = s.dominators()
+        below, todo = [], [head.index]
+        kids = {}
+        for i, d in enumerate(idom):
+            kids.setdefault(d, []).append(i)
+        while todo:
+            v = todo.pop()
+            for k in kids.get(v, ()):
+                below.append(k)
+                todo.append(k)
+        want = sorted(below, key=lambda i: (-sizes[i], i))[:25]
+        assert [r.index for r in s.retains(head, 25)] == want
