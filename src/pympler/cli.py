@@ -22,7 +22,6 @@ import builtins
 import contextlib
 import gc
 import os
-import platform
 import signal
 import sys
 import time
@@ -163,17 +162,12 @@ def _when(t):
         return str(t)
 
 
-def _live_meta():
-    return {"python": platform.python_version(),
-            "implementation": platform.python_implementation(),
-            "platform": platform.platform(), "time": time.time(), "pid": os.getpid(),
-            "argv": [str(a) for a in sys.argv]}
-
-
 def _heading(snap, title="pympler heap snapshot"):
     meta = getattr(snap, "meta", None) or {}
     if not meta and not getattr(snap, "loaded", False):
-        meta = _live_meta()
+        from pympler import heapfile
+
+        meta = heapfile._process_meta()
     lines = ["%s: %s objects, %s" % (title, format(snap.count, ","), _pp(snap.total))]
     argv = meta.get("argv")
     if isinstance(argv, (list, tuple)) and argv:

@@ -118,6 +118,19 @@ class GraphData(object):
         return self
 
 
+def _process_meta():
+    """The ``meta`` of a snapshot taken in this process: Python version and
+    implementation, platform, time, process id and ``sys.argv``."""
+    import os
+    import platform
+    import time
+
+    return {"python": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "platform": platform.platform(), "time": time.time(), "pid": os.getpid(),
+            "argv": [str(a) for a in sys.argv]}
+
+
 def from_snapshot(snap, meta=None, labels=None):
     """A :class:`GraphData` of a ``pympler.retained`` snapshot (taken with or
     without ``keep_objects``).  *labels* (default: when the snapshot is
@@ -127,10 +140,6 @@ def from_snapshot(snap, meta=None, labels=None):
     keep their labels.  *meta* is added to the Python version, platform,
     time, process id and command line; ``meta['types']`` lists the
     ``[qualname, module]`` of each type string."""
-    import os
-    import platform
-    import time
-
     offsets, targets = snap.edges()
     roots, root_labels = snap.roots()
     strings, index = [], {}
@@ -148,25 +157,20 @@ def from_snapshot(snap, meta=None, labels=None):
     for qual, mod in types:
         strings.append(qual if mod in ("builtins", "", None) else "%s.%s" % (mod, qual))
     index.update((text, k) for k, text in enumerate(strings))
+    root_label = array(_U32, (sid(str(lab)) for lab in root_labels))
+    root_label.extend([NO_INDEX] * (len(roots) - len(root_label)))
     if labels is None:
         labels = snap.held
     if labels:
         # after the type names and the root labels, so that no index moves
-        root_label = array(_U32, (sid(str(lab)) for lab in root_labels))
         edge_label, label_strings = snap.edge_labels(base=len(strings))
         strings.extend(label_strings)
     else:
-        root_label = None
         edge_label = array(_U32, [NO_INDEX]) * len(targets)
     node_type = snap.type_indices()
     node_dom = array(_U32)
     node_dom.frombytes(snap._g.idoms(NO_INDEX))
-    if root_label is None:
-        root_label = array(_U32, (sid(str(lab)) for lab in root_labels))
-    root_label.extend([NO_INDEX] * (len(roots) - len(root_label)))
-    info = {"python": platform.python_version(), "implementation": platform.python_implementation(),
-            "platform": platform.platform(), "time": time.time(), "pid": os.getpid(),
-            "argv": [str(a) for a in sys.argv]}
+    info = _process_meta()
     info.update(meta or {})
     info["types"] = [[str(q), str(m)] for q, m in types]
     return GraphData(strings, info, node_addr=snap.addresses(), node_type=node_type,
