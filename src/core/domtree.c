@@ -1308,24 +1308,6 @@ done:
     return res;
 }
 
-/* Grow *buf (PyObject * slots) to hold n.  0 / -1. */
-static int
-slots_reserve(PyObject ***buf, Py_ssize_t *cap, Py_ssize_t n)
-{
-    PyObject **v;
-    if (n <= *cap) {
-        return 0;
-    }
-    v = (PyObject **)PyMem_RawRealloc(*buf, ((size_t)n + 16) * sizeof(PyObject *));
-    if (v == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    *buf = v;
-    *cap = n + 16;
-    return 0;
-}
-
 PyDoc_STRVAR(graph_edge_labels_doc,
 "edge_labels(base=0) -> (bytes, list)\n\n"
 "The label of every edge, as a uint32 index into the list of distinct\n"
@@ -1337,8 +1319,9 @@ graph_edge_labels(PymHeapGraphObject *g, PyObject *args)
 {
     Py_ssize_t base = 0;
     PyObject *labels = NULL, *index = NULL, *bytes = NULL, *res = NULL;
-    PyObject **targets = NULL, **out = NULL;
-    Py_ssize_t tcap = 0, ocap = 0, k, i;
+    PymObjVec tbuf = {NULL, 0, 0}, obuf = {NULL, 0, 0}; /* borrowed slots: v_len stays 0 */
+    PyObject **targets, **out;
+    Py_ssize_t k, i;
     uint32_t *lab;
     size_t ne = g->g_off[g->g_n];
 
@@ -1368,9 +1351,11 @@ graph_edge_labels(PymHeapGraphObject *g, PyObject *args)
         if (d == 0) {
             continue;
         }
-        if (slots_reserve(&targets, &tcap, d) < 0 || slots_reserve(&out, &ocap, d) < 0) {
+        if (pym_objvec_reserve(&tbuf, d) < 0 || pym_objvec_reserve(&obuf, d) < 0) {
             goto done;
         }
+        targets = tbuf.v_items;
+        out = obuf.v_items;
         for (i = 0; i < d; i++) {
             targets[i] = g->g_obj[g->g_edge[first + i]];
             out[i] = NULL;
@@ -1419,8 +1404,8 @@ graph_edge_labels(PymHeapGraphObject *g, PyObject *args)
     res = PyTuple_Pack(2, bytes, labels);
 done:
     g->g_busy = 0;
-    PyMem_RawFree(targets);
-    PyMem_RawFree(out);
+    pym_objvec_clear(&tbuf);
+    pym_objvec_clear(&obuf);
     Py_XDECREF(labels);
     Py_XDECREF(index);
     Py_XDECREF(bytes);
