@@ -1209,6 +1209,44 @@ stored_label(PymHeapGraphObject *g, uint32_t e)
     return Py_NewRef(PyList_GET_ITEM(g->g_strings, lab));
 }
 
+/* Breadth-first search from the roots in order: parent[v] (g_n for a root,
+ * UNSEEN while unreached) and pedge[v], the edge from the parent (NONE32 for
+ * a root).  Stops once target (NONE32: none) is dequeued; 1 when it was.
+ * parent and pedge have g_n slots, queue g_n + 1. */
+static int
+bfs_from_roots(PymHeapGraphObject *g, uint32_t *parent, uint32_t *pedge, uint32_t *queue,
+               uint32_t target)
+{
+    size_t head = 0, tail = 0;
+    Py_ssize_t k;
+    for (k = 0; k < g->g_n; k++) {
+        parent[k] = UNSEEN;
+        pedge[k] = NONE32;
+    }
+    for (k = 0; k < g->g_nroot; k++) {
+        uint32_t v = g->g_root[k];
+        if (parent[v] == UNSEEN) {
+            parent[v] = (uint32_t)g->g_n;
+            queue[tail++] = v;
+        }
+    }
+    while (head < tail) {
+        uint32_t v = queue[head++], e;
+        if (v == target) {
+            return 1;
+        }
+        for (e = g->g_off[v]; e < g->g_off[v + 1]; e++) {
+            uint32_t w = g->g_edge[e];
+            if (parent[w] == UNSEEN) {
+                parent[w] = v;
+                pedge[w] = e;
+                queue[tail++] = w;
+            }
+        }
+    }
+    return 0;
+}
+
 PyDoc_STRVAR(graph_path_doc,
 "path(i) -> list of (index, label)\n\n"
 "A shortest reference path from a root to node i, breadth-first from the\n"
@@ -1220,45 +1258,20 @@ static PyObject *
 graph_path(PymHeapGraphObject *g, PyObject *arg)
 {
     Py_ssize_t i, k, len = 0;
-    uint32_t *parent = NULL, *queue = NULL, v, target, found = NONE32;
-    size_t head = 0, tail = 0;
+    uint32_t *parent = NULL, *pedge = NULL, *queue = NULL, v, target;
     PyObject *res = NULL;
     if (node_arg(g, arg, &i) < 0) {
         return NULL;
     }
     target = (uint32_t)i;
     parent = (uint32_t *)PyMem_RawMalloc(((size_t)g->g_n + 1) * sizeof(uint32_t));
+    pedge = (uint32_t *)PyMem_RawMalloc(((size_t)g->g_n + 1) * sizeof(uint32_t));
     queue = (uint32_t *)PyMem_RawMalloc(((size_t)g->g_n + 1) * sizeof(uint32_t));
-    if (parent == NULL || queue == NULL) {
+    if (parent == NULL || pedge == NULL || queue == NULL) {
         PyErr_NoMemory();
         goto done;
     }
-    for (k = 0; k < g->g_n; k++) {
-        parent[k] = UNSEEN;
-    }
-    for (k = 0; k < g->g_nroot; k++) {
-        v = g->g_root[k];
-        if (parent[v] == UNSEEN) {
-            parent[v] = (uint32_t)g->g_n;
-            queue[tail++] = v;
-        }
-    }
-    while (head < tail && found == NONE32) {
-        uint32_t e;
-        v = queue[head++];
-        if (v == target) {
-            found = v;
-            break;
-        }
-        for (e = g->g_off[v]; e < g->g_off[v + 1]; e++) {
-            uint32_t w = g->g_edge[e];
-            if (parent[w] == UNSEEN) {
-                parent[w] = v;
-                queue[tail++] = w;
-            }
-        }
-    }
-    if (found == NONE32) { /* cannot happen: every node is reached */
+    if (!bfs_from_roots(g, parent, pedge, queue, target)) { /* cannot happen: all reached */
         PyErr_SetString(PyExc_SystemError, "heap graph: node not reached from the roots");
         goto done;
     }
@@ -1286,13 +1299,7 @@ graph_path(PymHeapGraphObject *g, PyObject *arg)
             label = pym_graph_edge_label(g->g_st, gp, g->g_obj[queue[len - k]], g->g_obj[node]);
         }
         else if (g->g_elabel != NULL) {
-            uint32_t from = queue[len - k], e;
-            for (e = g->g_off[from]; e < g->g_off[from + 1]; e++) {
-                if (g->g_edge[e] == node) {
-                    label = stored_label(g, e);
-                    break;
-                }
-            }
+            label = stored_label(g, pedge[node]);
         }
         step = Py_BuildValue("(IO)", (unsigned int)node, label != NULL ? label : Py_None);
         Py_XDECREF(label);
@@ -1304,6 +1311,7 @@ graph_path(PymHeapGraphObject *g, PyObject *arg)
     }
 done:
     PyMem_RawFree(parent);
+    PyMem_RawFree(pedge);
     PyMem_RawFree(queue);
     return res;
 }
@@ -1424,8 +1432,6 @@ graph_bfs_tree(PymHeapGraphObject *g, PyObject *unused)
 {
     PyObject *pbytes = NULL, *ebytes = NULL, *res = NULL;
     uint32_t *parent, *pedge, *queue = NULL;
-    size_t head = 0, tail = 0;
-    Py_ssize_t k;
 
     pbytes = PyBytes_FromStringAndSize(NULL, g->g_n * (Py_ssize_t)sizeof(uint32_t));
     ebytes = PyBytes_FromStringAndSize(NULL, g->g_n * (Py_ssize_t)sizeof(uint32_t));
@@ -1439,28 +1445,7 @@ graph_bfs_tree(PymHeapGraphObject *g, PyObject *unused)
     }
     parent = (uint32_t *)PyBytes_AS_STRING(pbytes);
     pedge = (uint32_t *)PyBytes_AS_STRING(ebytes);
-    for (k = 0; k < g->g_n; k++) {
-        parent[k] = UNSEEN;
-        pedge[k] = NONE32;
-    }
-    for (k = 0; k < g->g_nroot; k++) {
-        uint32_t v = g->g_root[k];
-        if (parent[v] == UNSEEN) {
-            parent[v] = (uint32_t)g->g_n;
-            queue[tail++] = v;
-        }
-    }
-    while (head < tail) {
-        uint32_t v = queue[head++], e;
-        for (e = g->g_off[v]; e < g->g_off[v + 1]; e++) {
-            uint32_t w = g->g_edge[e];
-            if (parent[w] == UNSEEN) {
-                parent[w] = v;
-                pedge[w] = e;
-                queue[tail++] = w;
-            }
-        }
-    }
+    bfs_from_roots(g, parent, pedge, queue, NONE32);
     res = PyTuple_Pack(2, pbytes, ebytes);
 done:
     PyMem_RawFree(queue);
