@@ -7,6 +7,7 @@ import gc
 import http.client
 import os
 import re
+import signal
 import socket
 import threading
 import time
@@ -581,12 +582,17 @@ def test_start_profiler_banner_and_interrupt(capsys, monkeypatch):
         seen.append(self.app.tmpdir)
         return old(self, *a, **k)
     t = threading.Thread(target=interrupt, daemon=True)
+    # interrupt_main() does nothing while SIGINT is ignored, as it is in a
+    # process that a non-interactive shell started in the background: the
+    # test would wait forever.  Ctrl+C in a terminal meets Python's handler.
+    old_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     monkeypatch.setattr(web.ProfilerServer, "serve_forever", serve)
     try:
         t.start()
         web.start_profiler(port=0)          # returns on KeyboardInterrupt
     finally:
         t.join()
+        signal.signal(signal.SIGINT, old_handler)
     assert threading.get_ident() == main
     assert "Pympler web frontend on http://localhost:" in capsys.readouterr().err
     assert seen and not os.path.exists(seen[0])
