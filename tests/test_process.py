@@ -2,6 +2,7 @@
 other platforms' classes by simulation (no /proc, a fake ps, no pywin32), and
 the thread helpers."""
 import logging
+import mmap
 import os
 import sys
 import threading
@@ -99,10 +100,16 @@ def test_linux_reads_the_real_process():
     assert info.pid == os.getpid()
     assert [label for label, _ in info.os_specific] == LABELS
     assert info.data_segment > 0 and info.code_segment > 0
-    big = bytearray(64 * 1024 * 1024)
-    after = process.ProcessMemoryInfo()
-    assert after.vsz - info.vsz >= 60 * 1024 * 1024
-    del big
+    # a mapping of its own: a bytearray may be carved from heap memory that
+    # earlier tests freed and malloc kept, and then the size does not move
+    size = 64 * 1024 * 1024
+    with mmap.mmap(-1, size) as big:
+        mapped = process.ProcessMemoryInfo()
+        for offset in range(0, size, mmap.PAGESIZE):
+            big[offset] = 1
+        touched = process.ProcessMemoryInfo()
+    assert mapped.vsz - info.vsz >= 60 * 1024 * 1024
+    assert touched.rss - mapped.rss >= 60 * 1024 * 1024
 
 
 def test_repr_and_difference(tmp_path, monkeypatch):
