@@ -20,8 +20,6 @@ in Python).  Reported: seconds per event (median over processes).
 from __future__ import annotations
 
 import argparse
-import datetime
-import platform
 import sys
 import time
 from pathlib import Path
@@ -30,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness as H  # noqa: E402
 
 SCRIPT = Path(__file__).resolve()
-RESULTS_MD = H.BENCH_DIR / "RESULTS.md"
 RECORDS = 200_000        # x 5 objects = 1,000,000
 EVENTS_OURS = 20
 EVENTS_11 = 2
@@ -98,18 +95,12 @@ def main(argv=None):
                            align="lrrrrr")
     print(table)
     if args.append_results:
-        command = "python benchmarks/bench_mprofile.py" + "".join(
-            " " + a for a in (sys.argv[1:] if argv is None else argv))
-        with open(RESULTS_MD, "a", encoding="utf-8") as f:
-            f.write("\n## mprofile: one measured event on a heap of 1M objects (M1)\n\n")
-            f.write("### %s -- `%s`\n\n" % (info.get("date") or datetime.date.today().isoformat(),
-                                                command))
-            f.write("- %s (`%s`), %s, %s CPUs; load average %s at start, %s at end; HEAD %s; "
-                    "%d processes per tool, %d events each (ours), %d (Pympler 1.1).\n\n" % (
-                        info.get("python") or platform.python_version(), info.get("executable"),
-                        info.get("cpu_model"), info.get("nproc"), info.get("loadavg_at_start"),
-                        H.loadavg(), info.get("git_commit"), repeat, EVENTS_OURS, EVENTS_11))
-            f.write(table + "\n")
+        H.append_markdown("bench_mprofile.py",
+                          "mprofile: one measured event on a heap of 1M objects (M1)",
+                          "Time of one profiled event, ours and Pympler 1.1's, on the same "
+                          "heap.\n", info, H.loadavg(), table, repeat, argv,
+                          runs="processes per tool, %d events each (ours), %d (Pympler 1.1)"
+                          % (EVENTS_OURS, EVENTS_11))
     return 0 if ours else 1
 
 
