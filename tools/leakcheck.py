@@ -881,7 +881,8 @@ def main(argv=None):
     print("leakcheck: %s %s%s; pympler from %s; PYTHONMALLOC=%s"
           % (sys.executable, sys.version.split()[0], " (debug)" if has_refcount else "",
              os.path.dirname(pympler.__file__), os.environ.get("PYTHONMALLOC", "")))
-    if os.path.commonpath([here, os.path.abspath(pympler.__file__)]) == os.path.dirname(here):
+    source = os.path.join(os.path.dirname(here), "src", "pympler")
+    if os.path.realpath(os.path.dirname(pympler.__file__)) == os.path.realpath(source):
         print("leakcheck: warning: pympler is imported from the source tree, not an install")
 
     notes = []
