@@ -89,6 +89,8 @@ typedef struct {
     uint32_t *g_elabel;      /* loaded graphs: edge label (index into g_strings) or NONE32 */
     PyObject *g_strings;     /* list of str, or NULL */
     int g_busy;              /* edge_labels() runs: release() must wait */
+    uint32_t *g_ihash;       /* address -> index + 1 (0 empty), made by the first index() */
+    int g_ibits;
 } PymHeapGraphObject;
 
 /* ---- growable uint32 array ------------------------------------------- */
@@ -137,11 +139,18 @@ typedef struct {
     PyTypeObject *b_graphtype;   /* HeapGraph: its references are not edges */
 } Build;
 
+/* Slot of address p in a table of 2**bits slots (Fibonacci hashing). */
+static inline size_t
+addr_slot(const void *p, int bits)
+{
+    uint64_t h = ((uint64_t)(uintptr_t)p >> 4) * UINT64_C(0x9E3779B97F4A7C15);
+    return (size_t)(h >> (64 - bits));
+}
+
 static inline size_t
 addr_hash(const Build *b, const void *p)
 {
-    uint64_t h = ((uint64_t)(uintptr_t)p >> 4) * UINT64_C(0x9E3779B97F4A7C15);
-    return (size_t)(h >> (64 - b->b_bits));
+    return addr_slot(p, b->b_bits);
 }
 
 /* Index of p, or -1. */
@@ -828,6 +837,7 @@ graph_dealloc(PymHeapGraphObject *g)
     PyMem_RawFree(g->g_typeagg);
     PyMem_RawFree(g->g_modagg);
     PyMem_RawFree(g->g_elabel);
+    PyMem_RawFree(g->g_ihash);
     Py_XDECREF(g->g_strings);
     Py_XDECREF(g->g_rootlabels);
     Py_XDECREF(g->g_typenames);
@@ -1031,13 +1041,65 @@ graph_obj(PymHeapGraphObject *g, PyObject *arg)
     return Py_NewRef(g->g_obj[i]);
 }
 
+/* The address -> index table of g->g_obj, at load 1/3 .. 2/3 (4 bytes a
+ * slot, 6-12 bytes a node).  The first node of a repeated address (a loaded
+ * file may repeat one) keeps the slot, as a scan in index order would find
+ * it.  0 / -1 (MemoryError). */
+static int
+graph_index_build(PymHeapGraphObject *g)
+{
+    Py_ssize_t k, n = g->g_n;
+    size_t mask;
+    int bits = 10;
+    uint32_t *h;
+    while (((size_t)1 << bits) < (size_t)n + (size_t)n / 2) {
+        bits++;
+    }
+    h = (uint32_t *)PyMem_RawCalloc((size_t)1 << bits, sizeof(uint32_t));
+    if (h == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    mask = ((size_t)1 << bits) - 1;
+    for (k = 0; k < n; k++) {
+        size_t i = addr_slot(g->g_obj[k], bits);
+        while (h[i] != 0 && g->g_obj[h[i] - 1] != g->g_obj[k]) {
+            i = (i + 1) & mask;
+        }
+        if (h[i] == 0) {
+            h[i] = (uint32_t)(k + 1);
+        }
+    }
+    g->g_ihash = h;
+    g->g_ibits = bits;
+    return 0;
+}
+
+/* index(obj): the first node whose address is obj's, or -1.  The table is
+ * made on the first call; a snapshot asked for one object pays one pass over
+ * its nodes, as the scan did, and every later call is a lookup.  Without
+ * memory for the table, the scan. */
 static PyObject *
 graph_index(PymHeapGraphObject *g, PyObject *o)
 {
     Py_ssize_t k;
-    for (k = 0; k < g->g_n; k++) {
-        if (g->g_obj[k] == o) {
-            return PyLong_FromSsize_t(k);
+    if (g->g_ihash == NULL && g->g_n > 0 && graph_index_build(g) < 0) {
+        PyErr_Clear();
+        for (k = 0; k < g->g_n; k++) {
+            if (g->g_obj[k] == o) {
+                return PyLong_FromSsize_t(k);
+            }
+        }
+        return PyLong_FromLong(-1);
+    }
+    if (g->g_ihash != NULL) {
+        size_t i = addr_slot(o, g->g_ibits), mask = ((size_t)1 << g->g_ibits) - 1;
+        uint32_t slot;
+        while ((slot = g->g_ihash[i]) != 0) {
+            if (g->g_obj[slot - 1] == o) {
+                return PyLong_FromSsize_t((Py_ssize_t)slot - 1);
+            }
+            i = (i + 1) & mask;
         }
     }
     return PyLong_FromLong(-1);

@@ -209,3 +209,35 @@ def test_unreachable_cycles_are_roots():
     finally:
         gc.enable()
         gc.collect()
+
+
+def test_index_agrees_with_a_scan_of_every_node():
+    # index() looks addresses up in a table made by its first call; a scan of
+    # the addresses in index order is the reference, for every node held
+    extra = [[i] for i in range(3000)]
+    with retained.snapshot() as snap:
+        first = {}
+        for k, a in enumerate(snap.addresses()):
+            first.setdefault(a, k)
+        assert len(first) == snap.node_count()   # a live heap has no repeats
+        for k in range(snap.node_count()):
+            assert snap.index(snap._g.obj(k)) == k
+        assert all(snap.index(x) == first[id(x)] for x in extra)
+        later = [object() for _ in range(100)]   # made after the snapshot
+        assert [snap.index(x) for x in later] == [-1] * 100
+        assert snap.index(snap) == -1            # the profiler's own objects
+
+
+def test_index_of_a_repeated_address_is_its_first_node():
+    from array import array
+
+    from pympler import _core
+    a, b = object(), object()
+    addr = array("Q", [id(b), id(a), id(b), id(a), 16])
+    g = _core.graph_from_arrays(addr, array("I", [0] * 5), array("Q", [8] * 5),
+                                array("I", [0] * 6), array("I"), array("I", [0]), (),
+                                [("T", "m")])
+    assert [g.index(a), g.index(b), g.index(object())] == [1, 0, -1]
+    empty = _core.graph_from_arrays(array("Q"), array("I"), array("Q"), array("I", [0]),
+                                    array("I"), array("I"), (), [("T", "m")])
+    assert empty.index(a) == -1
