@@ -362,7 +362,8 @@ def test_help_in_a_subprocess(tmp_path):
     assert rc == 0 and "SIGUSR1" in out and "pympler-<pid>.pymheap.gz" in out
 
 
-@pytest.mark.parametrize("argv", [[], ["bogus"], ["run"], ["run", "-q"], ["report"],
+@pytest.mark.parametrize("argv", [[], ["bogus"], ["run"], ["run", "-q"], ["report"], ["-q"],
+                                  ["-q", "run"], ["-q", "bogus", "f"],
                                   ["report", "f", "--top", "0"], ["diff", "a"],
                                   ["diff", "a", "b", "--by", "size"], ["run", "--top"],
                                   ["report", "f", "--nosuch"],
@@ -432,9 +433,17 @@ def test_progress_lines_when_forced_and_not_otherwise(saved, tmp_path):
     rc, out, err = _pympler(["report", "-q", str(saved["a"])], tmp_path,
                             PYMPLER_PROGRESS_AFTER="0")
     assert rc == 0 and err == ""
+    # -q before the verb is the same -q
+    for argv in (["-q", "report", str(saved["a"])], ["--quiet", "diff", str(saved["a"]),
+                                                      str(saved["a"])]):
+        rc, out, err = _pympler(argv, tmp_path, PYMPLER_PROGRESS_AFTER="0")
+        assert rc == 0 and err == "" and out
     _write(tmp_path / "t.py", "x = 1\n")
     rc, out, err = _pympler(["run", "--no-save", "t.py"], tmp_path, PYMPLER_PROGRESS_AFTER="0")
     assert rc == 0 and "pympler: snapshot...\n" in err and "pympler: snapshot done in" in err
+    rc, out, err = _pympler(["-q", "run", "--no-save", "t.py"], tmp_path,
+                            PYMPLER_PROGRESS_AFTER="0")
+    assert rc == 0 and err == "" and "pympler heap snapshot" in out
 
 
 class _Tty(object):

@@ -412,6 +412,9 @@ def _parser():
         prog="pympler", formatter_class=fmt, epilog=_MAIN_EPILOG,
         description="What keeps memory alive in a Python program: retained sizes "
                     "from the whole heap's dominator tree.")
+    # before the verb, -q is the verb's -q (_parse takes it off the words)
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress lines on stderr (also after the verb)")
     sub = p.add_subparsers(dest="verb", metavar="{run,report,diff}")
     sub.required = True
     # no abbreviated options for run: the words are split at the script by
@@ -489,6 +492,15 @@ def _split_run(words):
 
 def _parse(argv):
     parser, run_parser = _parser()
+    quiet = False
+    while argv and argv[0] in ("-q", "--quiet"):   # pympler -q VERB ...
+        quiet, argv = True, argv[1:]
+    ns = _parse_verb(parser, run_parser, argv)
+    ns.quiet = ns.quiet or quiet
+    return ns
+
+
+def _parse_verb(parser, run_parser, argv):
     if argv and argv[0] == "run":
         opts, script, rest = _split_run(argv[1:])
         ns = parser.parse_args(["run"] + opts + (["--"] + script if script else []))
