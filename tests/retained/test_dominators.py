@@ -241,3 +241,62 @@ def test_index_of_a_repeated_address_is_its_first_node():
     empty = _core.graph_from_arrays(array("Q"), array("I"), array("Q"), array("I", [0]),
                                     array("I"), array("I"), (), [("T", "m")])
     assert empty.index(a) == -1
+
+
+def _reference_bfs(snap):
+    """parent of every node by a breadth-first search in Python from the
+    roots in order (len(nodes) for a root)."""
+    n = snap.node_count()
+    offs, targets = snap.edges()
+    roots, _ = snap.roots()
+    parent = [-1] * n
+    queue = []
+    for r in roots:
+        if parent[r] < 0:
+            parent[r] = n
+            queue.append(r)
+    head = 0
+    while head < len(queue):
+        v = queue[head]
+        head += 1
+        for w in targets[offs[v]:offs[v + 1]]:
+            if parent[w] < 0:
+                parent[w] = v
+                queue.append(w)
+    return parent
+
+
+@pytest.mark.parametrize("release", [False, True])
+def test_paths_follow_the_breadth_first_tree_on_every_call(release):
+    # path() walks up a breadth-first tree made by its first call and kept:
+    # every call, before and after bfs_tree() and release(), must give the
+    # chain of the reference search, and bfs_tree() its parents
+    hs = make(7, 60, 90, 2)
+    with retained.snapshot(keep_objects=True) as snap:
+        n = snap.node_count()
+        parent = _reference_bfs(snap)
+        rng = random.Random(5)
+        sample = [snap.index(h) for h in hs] + rng.sample(range(n), 300)
+        if release:
+            snap.release()
+
+        def chain(i):
+            out = []
+            while i != n:
+                out.append(i)
+                i = parent[i]
+            return out[::-1]
+
+        for i in sample[:150]:
+            assert [k for k, _ in snap._g.path(i)] == chain(i)
+        tree_parent, _ = snap._g.bfs_tree()
+        assert list(_arr_u32(tree_parent)) == parent
+        for i in sample[150:] + sample[:10]:
+            assert [k for k, _ in snap._g.path(i)] == chain(i)
+
+
+def _arr_u32(raw):
+    from array import array
+    a = array("I")
+    a.frombytes(raw)
+    return a
