@@ -24,7 +24,8 @@ Run with the Python whose environment has this project installed
   2,000 records 11 s, 5,000 44 s, 10,000 132 s), so that D1 would take
   hours.
 * **F1** -- snapshot files on D1's heap (ours only): a held snapshot
-  saved with the label of every edge (``Snapshot.save(path.gz)``), loaded
+  saved with the label of every edge (``Snapshot.save(path.gz)``), asked
+  for the retained size and the path of 1,000 records (one call each), loaded
   back (``retained.load``: checked read, dominators recomputed) and
   queried (``top(10)``, ``by_type()``); time of each stage and file size.
 * **S1** -- a small heap (200 records, a shared list, a cycle): the
@@ -54,6 +55,7 @@ MODULE = {"guppy3": "guppy", "objsize": "objsize"}
 RECORDS = {"D1": 200_000, "D2": 2_000, "F1": 200_000}     # x 5 objects
 TOOLS = ("ours", "guppy3", "objsize")
 WL_TOOLS = {"D1": ("ours", "guppy3"), "D2": TOOLS, "F1": ("ours",), "S1": TOOLS}
+QUERIES = 1_000            # F1: records asked about on the held snapshot
 LIMIT_S = 1.0             # snapshot + dominators + per-type table
 LIMIT_BYTES = 64          # profiler memory per object at the peak
 TOOL_LABELS = {"ours": "ours (whole heap)", "guppy3": "guppy3 domisize (1 set)",
@@ -180,6 +182,17 @@ def files_worker() -> dict:
         t1 = time.perf_counter()
         snap.save(path)
         t2 = time.perf_counter()
+        # the held snapshot asked about 1,000 records, one call each (a
+        # leak hunt's pattern): the first call of each kind builds a table
+        sample = mod.records[::RECORDS["F1"] // QUERIES]
+        ta = time.perf_counter()
+        sizes = [snap.retained_size(r) for r in sample]
+        tb = time.perf_counter()
+        paths = [snap.path(r) for r in sample]
+        tc = time.perf_counter()
+        answered = (all(s > 0 for s in sizes)
+                    and all(p[-1][0] is r for p, r in zip(paths, sample)))
+        del sizes, paths, sample
         expect = snap.retained_size(mod.records)
         count = len(snap)
         snap.release()
@@ -190,6 +203,7 @@ def files_worker() -> dict:
         top, table = loaded.top(10), loaded.by_type()
         t5 = time.perf_counter()
         out.update(snapshot=t1 - t0, save=t2 - t1, load=t4 - t3, query=t5 - t4,
+                   sizes=tb - ta, paths=tc - tb, answered=answered,
                    seconds=t5 - t0, objects=count, bytes=os.path.getsize(path),
                    same=loaded.retained_size(loaded.retainer(top[0].index)) == top[0].retained
                    and any(r.retained == expect for r in loaded.top(50)),
@@ -248,16 +262,22 @@ def _render_f(results, lines):
     if not runs:
         return
     rows = []
-    for stage in ("snapshot", "save", "load", "query"):
+    stages = [("snapshot", "snapshot"), ("save", "save"), ("load", "load"),
+              ("query", "query (loaded: top(10), by_type())")]
+    if "sizes" in runs[-1]:
+        stages[2:2] = [("sizes", "held: retained_size() of %s records" % "{:,}".format(QUERIES)),
+                       ("paths", "held: path() of %s records" % "{:,}".format(QUERIES))]
+    for stage, label in stages:
         st = H.summarize([r[stage] for r in runs])
-        rows.append([stage, "%.3f" % st["median"], "%.3f" % st["min"]])
+        rows.append([label, "%.3f" % st["median"], "%.3f" % st["min"]])
     if lines:
         lines.append("")
     lines.append(H.format_table(["F1 stage (ours)", "median s", "min s"], rows, align="lrr"))
     lines.append("\nF1: %s objects, file %.1f MB (gzip, every edge labelled); the loaded "
-                 "snapshot's records list has the live retained size: %s"
+                 "snapshot's records list has the live retained size: %s; every record "
+                 "queried has a retained size and a path ending at it: %s"
                  % ("{:,}".format(runs[-1]["objects"]), runs[-1]["bytes"] / 1e6,
-                    all(r["same"] for r in runs)))
+                    all(r["same"] for r in runs), all(r.get("answered") for r in runs)))
 
 
 def _render_s(results, lines):
