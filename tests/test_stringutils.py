@@ -124,3 +124,110 @@ def test_compat_imports_without_tkinter():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def _old_safe_repr(obj, clip=None):
+    # the whole repr, then clipped: what safe_repr returned before it read
+    # builtin containers piece by piece, and what Pympler 1.1 returns
+    try:
+        text = repr(obj)
+        if clip and len(text) > clip:
+            text = text[:clip - 4] + ".." + text[-2:]
+        return text
+    except Exception:
+        return "N/A"
+
+
+def _random_value(rng, depth, pool):
+    kind = rng.randrange(12 if depth < 5 else 6)
+    if kind == 0:
+        return rng.randrange(-10 ** rng.randrange(1, 30), 10 ** 6)
+    if kind == 1:
+        return "".join(rng.choice("ab'\"\\\n é") for _ in range(rng.randrange(0, 12)))
+    if kind == 2:
+        return rng.choice([None, True, 1.5, -0.0, float("inf"), b"x\x00'", 3j])
+    if kind in (3, 4, 5):
+        return rng.choice(pool) if pool else 7  # shared, maybe an open container
+    n = rng.randrange(0, 6)
+    items = [_random_value(rng, depth + 1, pool) for _ in range(n)]
+    hashable = [x for x in items if isinstance(x, (int, str, bytes, float, type(None)))]
+    if kind in (6, 7):
+        value = items
+    elif kind == 8:
+        value = tuple(items)
+    elif kind == 9:
+        value = dict(zip(hashable, items))
+    elif kind == 10:
+        value = set(hashable)
+    else:
+        value = frozenset(hashable)
+    if isinstance(value, (list, dict)):
+        pool.append(value)
+    return value
+
+
+def test_safe_repr_of_containers_is_the_clipped_whole_repr():
+    import random
+    rng = random.Random(1234)
+    for case in range(1500):
+        pool = []
+        value = _random_value(rng, 0, pool)
+        if pool and rng.random() < 0.3:          # a container inside itself
+            holder = rng.choice(pool)
+            if isinstance(holder, list):
+                holder.append(value)
+            else:
+                holder[rng.randrange(100)] = value
+        for clip in (None, 4, 5, 6, 9, 17, 40, 128, 10 ** 6):
+            assert safe_repr(value, clip) == _old_safe_repr(value, clip), (case, clip)
+
+
+def test_safe_repr_of_containers_edge_cases():
+    class L(list):
+        def __repr__(self):
+            return "L!" * 100
+
+    class Bad(object):
+        def __repr__(self):
+            raise ValueError("no")
+
+    selfish = []
+    selfish.append(selfish)
+    d = {}
+    d["me"] = d
+    cases = [[], (), {}, set(), frozenset(), (1,), ((1,),), [L([1])], selfish, d, (selfish,),
+             {"k": selfish}, [Bad()], {1: Bad()}, ["x" * 500] * 3,
+             frozenset([(1, 2), "a"]), [[[[["z" * 200]]]]], {"a": 1, "b": [2, 3]}]
+    for value in cases:
+        for clip in (None, 3, 4, 8, 30, 128, 100000):
+            assert safe_repr(value, clip) == _old_safe_repr(value, clip), (value, clip)
+
+
+def test_safe_repr_reads_only_what_the_clip_shows():
+    calls = []
+
+    class Counted(object):
+        def __repr__(self):
+            calls.append(1)
+            return "<Counted>"
+
+    value = {"rows": [Counted() for _ in range(100000)], "index": dict.fromkeys(range(100000))}
+    text = safe_repr(value, clip=128)
+    read = len(calls)
+    assert text == _old_safe_repr(value, 128)   # the whole repr: 100,000 calls
+    assert 1 <= read <= 20 and len(calls) == read + 100000
+
+
+def test_safe_repr_of_deep_nesting():
+    deep = []
+    for _ in range(100000):                      # deeper than the builtin repr goes
+        deep = [deep]
+    assert _old_safe_repr(deep, 8) == "N/A"      # RecursionError
+    # the clip needs 4 levels from each end: no recursion limit is reached
+    assert safe_repr(deep, 8) == "[[[[..]]"
+    # a clip that needs more than 40 levels: the builtin repr, as before
+    assert safe_repr(deep, 200) == "N/A" and safe_repr(deep) == "N/A"
+    shallow = [1]
+    for _ in range(45):                          # past 40 levels, within the builtin's
+        shallow = [shallow]
+    assert safe_repr(shallow, 60) == _old_safe_repr(shallow, 60)

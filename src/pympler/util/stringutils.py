@@ -17,18 +17,115 @@ def safe_repr(obj: Any, clip: Optional[int] = None) -> str:
     ``clip - 4`` characters, then ``..``, then its last 2 characters.  Any
     exception raised while building the repr gives ``'N/A'``.
 
+    A clipped repr of a list, tuple, dict, set or frozenset (exact types)
+    is read piece by piece from both ends, as far as the clip shows, not
+    built whole; the text is the same, except that a nesting too deep for
+    ``repr()`` gives its clipped repr where 1.1 gave ``'N/A'``.
+
     >>> safe_repr(42)
     '42'
     >>> safe_repr('Clipped text', clip=8)
     "'Cli..t'"
     """
     try:
+        if clip and clip >= 4 and type(obj) in _OPEN:
+            try:
+                return _clipped_container_repr(obj, clip)
+            except Exception:   # too deep, changed while read: the plain way
+                pass
         text = repr(obj)
         if clip and len(text) > clip:
             text = text[:clip - 4] + ".." + text[-2:]
         return text
     except Exception:
         return "N/A"
+
+
+# The clipped repr of a builtin container, without the whole repr: the text
+# before the clip and the last 2 characters come from as many elements as
+# they need.  A garbage cycle holding a dict of a million entries has a repr
+# of tens of MB, and the garbage pages ask for the clipped repr of every
+# object.  Exact types only (a subclass may define __repr__); the text is
+# the builtin repr's, "[...]" for a container inside itself included.
+
+_OPEN = {list: "[", tuple: "(", dict: "{", set: "{", frozenset: "frozenset({"}
+_CLOSE = {list: "]", tuple: ")", dict: "}", set: "}", frozenset: "})"}
+_SELF = {list: "[...]", tuple: "(...)", dict: "{...}", set: "set(...)",
+         frozenset: "frozenset(...)"}
+_MAX_NESTING = 40           # deeper: the builtin repr (and its RecursionError)
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def _repr_pieces(obj, inside, backward):
+    """The pieces of ``repr(obj)`` in order, or last piece first (each
+    piece's text reads forward).  *inside*: ids of the containers open."""
+    t = type(obj)
+    if t not in _OPEN:
+        yield repr(obj)
+        return
+    if not obj:
+        yield repr(obj)
+        return
+    if id(obj) in inside:
+        yield _SELF[t]
+        return
+    if len(inside) >= _MAX_NESTING:
+        raise _TooDeep()
+    inside.add(id(obj))
+    try:
+        if t is dict:
+            parts = reversed(obj.items()) if backward else iter(obj.items())
+        else:
+            elems = list(obj) if t in (set, frozenset) else obj
+            order = range(len(elems) - 1, -1, -1) if backward else range(len(elems))
+            parts = (elems[i] for i in order)
+        yield _CLOSE[t] if backward else _OPEN[t]
+        if backward and t is tuple and len(obj) == 1:
+            yield ","
+        for i, part in enumerate(parts):
+            if i:
+                yield ", "
+            if t is dict:
+                first, second = (part[1], part[0]) if backward else part
+                yield from _repr_pieces(first, inside, backward)
+                yield ": "
+                yield from _repr_pieces(second, inside, backward)
+            else:
+                yield from _repr_pieces(part, inside, backward)
+        if not backward and t is tuple and len(obj) == 1:
+            yield ","
+        yield _OPEN[t] if backward else _CLOSE[t]
+    finally:
+        inside.discard(id(obj))
+
+
+def _clipped_container_repr(obj, clip):
+    head, n = [], 0
+    pieces = _repr_pieces(obj, set(), False)
+    try:
+        for piece in pieces:
+            head.append(piece)
+            n += len(piece)
+            if n > clip:
+                break
+        else:
+            return "".join(head)        # the whole repr fits
+    finally:
+        pieces.close()
+    tail, m = [], 0
+    pieces = _repr_pieces(obj, set(), True)
+    try:
+        for piece in pieces:
+            tail.append(piece)
+            m += len(piece)
+            if m >= 2:
+                break
+    finally:
+        pieces.close()
+    return "".join(head)[:clip - 4] + ".." + "".join(reversed(tail))[-2:]
 
 
 def trunc(obj: Any, max: int, left: bool = False) -> str:  # noqa: A002 - public name
