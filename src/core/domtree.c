@@ -59,6 +59,15 @@
 #define MAX_NODES ((Py_ssize_t)UINT32_MAX - 8)
 #define BIG_SIZE UINT32_MAX
 
+/* An open-addressing table from addresses to indices of an array of
+ * object pointers (the array holds the addresses; a slot holds index + 1,
+ * 0 empty), at load 1/3 .. 2/3: 4 bytes a slot, 6-12 bytes an entry. */
+typedef struct {
+    uint32_t *t_slot;
+    size_t t_mask;
+    int t_bits;
+} AddrTable;
+
 typedef struct {
     PyObject_HEAD
     Py_ssize_t g_n;          /* nodes; the virtual root is node g_n */
@@ -89,8 +98,7 @@ typedef struct {
     uint32_t *g_elabel;      /* loaded graphs: edge label (index into g_strings) or NONE32 */
     PyObject *g_strings;     /* list of str, or NULL */
     int g_busy;              /* edge_labels() runs: release() must wait */
-    uint32_t *g_ihash;       /* address -> index + 1 (0 empty), made by the first index() */
-    int g_ibits;
+    AddrTable g_index;       /* address -> index, made by the first index() */
     uint32_t *g_bparent;     /* n: breadth-first tree from the roots, made by the first */
     uint32_t *g_bpedge;      /* n: path() or bfs_tree() (see graph_bfs_ensure) */
 } PymHeapGraphObject;
@@ -134,9 +142,7 @@ typedef struct {
     PyObject **b_obj;        /* strong */
     Py_ssize_t b_n;
     Py_ssize_t b_cap;
-    uint32_t *b_hash;        /* index + 1, 0 empty */
-    size_t b_mask;
-    int b_bits;
+    AddrTable b_hash;        /* b_obj's addresses */
     U32Vec b_edges;
     PyTypeObject *b_graphtype;   /* HeapGraph: its references are not edges */
 } Build;
@@ -149,58 +155,70 @@ addr_slot(const void *p, int bits)
     return (size_t)(h >> (64 - bits));
 }
 
-static inline size_t
-addr_hash(const Build *b, const void *p)
+/* An empty table for at least need entries (the old one freed).  0 / -1. */
+static int
+addr_table_alloc(AddrTable *t, size_t need)
 {
-    return addr_slot(p, b->b_bits);
-}
-
-/* Index of p, or -1. */
-static inline Py_ssize_t
-hash_find(const Build *b, const void *p)
-{
-    size_t i = addr_hash(b, p);
-    for (;;) {
-        uint32_t s = b->b_hash[i];
-        if (s == 0) {
-            return -1;
-        }
-        if ((const void *)b->b_obj[s - 1] == p) {
-            return (Py_ssize_t)s - 1;
-        }
-        i = (i + 1) & b->b_mask;
+    int bits = 10;
+    while (((size_t)1 << bits) < need + need / 2) {
+        bits++;
     }
+    PyMem_RawFree(t->t_slot);
+    t->t_slot = (uint32_t *)PyMem_RawCalloc((size_t)1 << bits, sizeof(uint32_t));
+    if (t->t_slot == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    t->t_bits = bits;
+    t->t_mask = ((size_t)1 << bits) - 1;
+    return 0;
 }
 
 static void
-hash_put(Build *b, Py_ssize_t k)
+addr_table_free(AddrTable *t)
 {
-    size_t i = addr_hash(b, b->b_obj[k]);
-    while (b->b_hash[i] != 0) {
-        i = (i + 1) & b->b_mask;
-    }
-    b->b_hash[i] = (uint32_t)(k + 1);
+    PyMem_RawFree(t->t_slot);
+    t->t_slot = NULL;
 }
 
-/* A table for at least need nodes at load <= 1/2 .. 2/3.  0 / -1. */
+/* Index of address p (the first put, for a repeated address), or -1. */
+static inline Py_ssize_t
+addr_table_find(const AddrTable *t, PyObject *const *objs, const void *p)
+{
+    size_t i = addr_slot(p, t->t_bits);
+    for (;;) {
+        uint32_t s = t->t_slot[i];
+        if (s == 0) {
+            return -1;
+        }
+        if ((const void *)objs[s - 1] == p) {
+            return (Py_ssize_t)s - 1;
+        }
+        i = (i + 1) & t->t_mask;
+    }
+}
+
+/* Enter objs[k], which must not be in the table yet. */
+static inline void
+addr_table_put(AddrTable *t, PyObject *const *objs, Py_ssize_t k)
+{
+    size_t i = addr_slot(objs[k], t->t_bits);
+    while (t->t_slot[i] != 0) {
+        i = (i + 1) & t->t_mask;
+    }
+    t->t_slot[i] = (uint32_t)(k + 1);
+}
+
+/* The build's table for at least need nodes, with every node so far.  0 / -1. */
 static int
 hash_build(Build *b, Py_ssize_t need)
 {
     Py_ssize_t k;
-    int bits = 10;
-    while (((size_t)1 << bits) < (size_t)need + (size_t)need / 2) {
-        bits++;
-    }
-    PyMem_RawFree(b->b_hash);
-    b->b_hash = (uint32_t *)PyMem_RawCalloc((size_t)1 << bits, sizeof(uint32_t));
-    if (b->b_hash == NULL) {
-        PyErr_NoMemory();
+    if (addr_table_alloc(&b->b_hash, (size_t)need) < 0) {
         return -1;
     }
-    b->b_bits = bits;
-    b->b_mask = ((size_t)1 << bits) - 1;
     for (k = 0; k < b->b_n; k++) {
-        hash_put(b, k);
+        addr_table_put(&b->b_hash, b->b_obj, k);
     }
     return 0;
 }
@@ -225,13 +243,13 @@ node_add(Build *b, PyObject *o)
     }
     b->b_obj[b->b_n] = Py_NewRef(o);
     b->b_n++;
-    if ((size_t)b->b_n * 3 > (b->b_mask + 1) * 2) {
+    if ((size_t)b->b_n * 3 > (b->b_hash.t_mask + 1) * 2) {
         if (hash_build(b, b->b_n * 2) < 0) {
             return -1;
         }
     }
     else {
-        hash_put(b, b->b_n - 1);
+        addr_table_put(&b->b_hash, b->b_obj, b->b_n - 1);
     }
     return b->b_n - 1;
 }
@@ -241,7 +259,7 @@ static int
 edge_visit(PyObject *r, void *arg)
 {
     Build *b = (Build *)arg;
-    Py_ssize_t k = hash_find(b, r);
+    Py_ssize_t k = addr_table_find(&b->b_hash, b->b_obj, r);
     if (k < 0) {
         if (pym_idset_contains(&b->b_walk->w_ignore, r)) {
             return 0;
@@ -839,7 +857,7 @@ graph_dealloc(PymHeapGraphObject *g)
     PyMem_RawFree(g->g_typeagg);
     PyMem_RawFree(g->g_modagg);
     PyMem_RawFree(g->g_elabel);
-    PyMem_RawFree(g->g_ihash);
+    addr_table_free(&g->g_index);
     PyMem_RawFree(g->g_bparent);
     PyMem_RawFree(g->g_bpedge);
     Py_XDECREF(g->g_strings);
@@ -1045,68 +1063,32 @@ graph_obj(PymHeapGraphObject *g, PyObject *arg)
     return Py_NewRef(g->g_obj[i]);
 }
 
-/* The address -> index table of g->g_obj, at load 1/3 .. 2/3 (4 bytes a
- * slot, 6-12 bytes a node).  The first node of a repeated address (a loaded
- * file may repeat one) keeps the slot, as a scan in index order would find
- * it.  0 / -1 (MemoryError). */
-static int
-graph_index_build(PymHeapGraphObject *g)
-{
-    Py_ssize_t k, n = g->g_n;
-    size_t mask;
-    int bits = 10;
-    uint32_t *h;
-    while (((size_t)1 << bits) < (size_t)n + (size_t)n / 2) {
-        bits++;
-    }
-    h = (uint32_t *)PyMem_RawCalloc((size_t)1 << bits, sizeof(uint32_t));
-    if (h == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    mask = ((size_t)1 << bits) - 1;
-    for (k = 0; k < n; k++) {
-        size_t i = addr_slot(g->g_obj[k], bits);
-        while (h[i] != 0 && g->g_obj[h[i] - 1] != g->g_obj[k]) {
-            i = (i + 1) & mask;
-        }
-        if (h[i] == 0) {
-            h[i] = (uint32_t)(k + 1);
-        }
-    }
-    g->g_ihash = h;
-    g->g_ibits = bits;
-    return 0;
-}
-
 /* index(obj): the first node whose address is obj's, or -1.  The table is
- * made on the first call; a snapshot asked for one object pays one pass over
- * its nodes, as the scan did, and every later call is a lookup.  Without
- * memory for the table, the scan. */
+ * made on the first call (a loaded file may repeat an address: its first
+ * node is entered); a snapshot asked for one object pays one pass over its
+ * nodes, as a scan would, and every later call is a lookup.  Without memory
+ * for the table, a scan. */
 static PyObject *
 graph_index(PymHeapGraphObject *g, PyObject *o)
 {
     Py_ssize_t k;
-    if (g->g_ihash == NULL && g->g_n > 0 && graph_index_build(g) < 0) {
-        PyErr_Clear();
+    if (g->g_index.t_slot == NULL) {
+        if (addr_table_alloc(&g->g_index, (size_t)g->g_n) < 0) {
+            PyErr_Clear();
+            for (k = 0; k < g->g_n; k++) {
+                if (g->g_obj[k] == o) {
+                    return PyLong_FromSsize_t(k);
+                }
+            }
+            return PyLong_FromLong(-1);
+        }
         for (k = 0; k < g->g_n; k++) {
-            if (g->g_obj[k] == o) {
-                return PyLong_FromSsize_t(k);
+            if (addr_table_find(&g->g_index, g->g_obj, g->g_obj[k]) < 0) {
+                addr_table_put(&g->g_index, g->g_obj, k);
             }
         }
-        return PyLong_FromLong(-1);
     }
-    if (g->g_ihash != NULL) {
-        size_t i = addr_slot(o, g->g_ibits), mask = ((size_t)1 << g->g_ibits) - 1;
-        uint32_t slot;
-        while ((slot = g->g_ihash[i]) != 0) {
-            if (g->g_obj[slot - 1] == o) {
-                return PyLong_FromSsize_t((Py_ssize_t)slot - 1);
-            }
-            i = (i + 1) & mask;
-        }
-    }
-    return PyLong_FromLong(-1);
+    return PyLong_FromSsize_t(addr_table_find(&g->g_index, g->g_obj, o));
 }
 
 static PyObject *
@@ -1753,7 +1735,7 @@ heap_graph_impl(PymState *st, PyObject *roots, PyObject *ignore, int keep)
     }
     for (i = 0; i < nroots; i++) {
         PyObject *o = PyTuple_GET_ITEM(PyTuple_GET_ITEM(roots, i), 0);
-        Py_ssize_t k = hash_find(&b, o);
+        Py_ssize_t k = addr_table_find(&b.b_hash, b.b_obj, o);
         if (k < 0 && (k = node_add(&b, o)) < 0) {
             goto done;
         }
@@ -1762,8 +1744,7 @@ heap_graph_impl(PymState *st, PyObject *roots, PyObject *ignore, int keep)
     if (build_edges(&b, &off) < 0) {
         goto done;
     }
-    PyMem_RawFree(b.b_hash);
-    b.b_hash = NULL;
+    addr_table_free(&b.b_hash);
     pym_walk_clear(&w); /* its sets; the walk holds no object now */
     g->g_n = b.b_n;
     g->g_obj = b.b_obj;
@@ -1797,7 +1778,7 @@ done:
         Py_DECREF(b.b_obj[i]);
     }
     PyMem_RawFree(b.b_obj);
-    PyMem_RawFree(b.b_hash);
+    addr_table_free(&b.b_hash);
     PyMem_RawFree(b.b_edges.a_v);
     PyMem_RawFree(off.a_v);
     PyMem_RawFree(explicit);
