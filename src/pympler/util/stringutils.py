@@ -102,29 +102,27 @@ def _repr_pieces(obj, inside, backward):
         inside.discard(id(obj))
 
 
-def _clipped_container_repr(obj, clip):
-    head, n = [], 0
-    pieces = _repr_pieces(obj, set(), False)
+def _read_pieces(obj, backward, enough):
+    """The pieces of ``repr(obj)`` (last first when *backward*) until their
+    length exceeds *enough*, or all of them; and their length."""
+    got, n = [], 0
+    pieces = _repr_pieces(obj, set(), backward)
     try:
         for piece in pieces:
-            head.append(piece)
+            got.append(piece)
             n += len(piece)
-            if n > clip:
-                break
-        else:
-            return "".join(head)        # the whole repr fits
-    finally:
-        pieces.close()
-    tail, m = [], 0
-    pieces = _repr_pieces(obj, set(), True)
-    try:
-        for piece in pieces:
-            tail.append(piece)
-            m += len(piece)
-            if m >= 2:
+            if n > enough:
                 break
     finally:
         pieces.close()
+    return got, n
+
+
+def _clipped_container_repr(obj, clip):
+    head, n = _read_pieces(obj, False, clip)
+    if n <= clip:
+        return "".join(head)            # the whole repr fits
+    tail, _ = _read_pieces(obj, True, 1)
     return "".join(head)[:clip - 4] + ".." + "".join(reversed(tail))[-2:]
 
 
